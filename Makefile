@@ -1,0 +1,40 @@
+# gantutor — two commands for a fresh machine:
+#   make book   build the rendered book into _build/html (creates .venv when missing)
+#   make test   run the whole test suite (unit tests, every notebook in the smoke profile, the book build)
+# Others: make notebooks PROFILE=cpu  (re-execute notebooks in place, storing outputs)
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Use the shared data folder beside the checkout when there is one and GANTUTOR_DATA is unset.
+ifeq ($(GANTUTOR_DATA),)
+ifneq ($(wildcard ../shared/data/MNIST/raw),)
+export GANTUTOR_DATA := $(abspath ../shared/data)
+endif
+endif
+
+.PHONY: book test notebooks venv clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	@echo "Open _build/html/index.html"
+
+test: $(STAMP)
+	GANTUTOR_PROFILE=smoke GANTUTOR_OFFLINE=1 GANTUTOR_PROGRESS=off MPLBACKEND=Agg $(PY) -m pytest
+
+PROFILE ?=
+NOTEBOOKS ?=
+notebooks: $(STAMP)
+	$(PY) -m gantutor.notebooks $(if $(PROFILE),--profile $(PROFILE)) $(NOTEBOOKS)
+
+clean:
+	rm -rf _build

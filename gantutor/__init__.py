@@ -1,0 +1,34 @@
+"""gantutor — the helper package behind the book *gantutor: generative models you can run*.
+
+The reader's one import::
+
+    import gantutor as gt
+    P = gt.get_profile()        # budgets for this machine: smoke / cpu / gpu
+    device = gt.get_device()    # CUDA when available
+
+Each public function's docstring names the chapter that explains it.
+"""
+
+__version__ = "0.1.0"
+
+from .data import (DatasetNotFoundError, ImageData, TensorBatches, data_root, grid_centers, load_fashion_mnist,
+                   load_images, load_mnist, ring_centers, sample_grid, sample_ring)
+from .classic import PCA, GaussianClassModel, accuracy, fit_logistic_regression
+from .losses import (GAN_LOSSES, GANLoss, discriminator_loss, generator_loss_minimax, generator_loss_nonsaturating,
+                     get_gan_loss)
+from .metrics import mode_coverage
+from .models import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator, count_parameters
+from .plot import image_grid, plot_gan_history, plot_snapshots, scatter_2d, show_images
+from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything,
+                      with_overrides)
+from .train import GANHistory, sample, train_gan, training_step_source
+
+__all__ = [
+    "__version__", "DatasetNotFoundError", "ImageData", "TensorBatches", "data_root", "grid_centers",
+    "load_fashion_mnist", "load_images", "load_mnist", "ring_centers", "sample_grid", "sample_ring", "GAN_LOSSES",
+    "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
+    "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_snapshots",
+    "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
+    "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "PCA", "GaussianClassModel",
+    "accuracy", "fit_logistic_regression", "mode_coverage",
+]

@@ -1,0 +1,40 @@
+"""Small fully connected networks for 2-D toy distributions (chapter: *What is generative AI?*, section
+"The adversarial loop on a toy distribution")."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _mlp(sizes, final=None):
+    layers = []
+    for a, b in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    if final is not None:
+        layers.append(final)
+    return nn.Sequential(*layers)
+
+
+class ToyGenerator(nn.Module):
+    """Noise ``(N, latent_dim)`` → points ``(N, dim)``; no output squashing, so it can reach any point."""
+
+    def __init__(self, latent_dim: int = 2, hidden: int = 128, depth: int = 3, dim: int = 2):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = _mlp([latent_dim] + [hidden] * depth + [dim])
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ToyDiscriminator(nn.Module):
+    """Points ``(N, dim)`` → logits ``(N,)``."""
+
+    def __init__(self, hidden: int = 128, depth: int = 3, dim: int = 2):
+        super().__init__()
+        self.net = _mlp([dim] + [hidden] * depth + [1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)

@@ -1,0 +1,116 @@
+"""Re-execute the book's notebooks in place with a chosen profile.
+
+    python -m gantutor.notebooks --profile cpu                 # every notebook in _toc.yml
+    python -m gantutor.notebooks --profile gpu chapters/02_first_gan.ipynb
+
+Each notebook runs top to bottom in a fresh kernel with ``GANTUTOR_PROFILE`` set; its outputs are stored in the
+file, and its metadata gets ``gantutor: {profile, device, seconds, executed, versions}`` — the record of the run
+that the rendered book shows. A failing cell stops that notebook and leaves the file unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_notebooks(root: Path = ROOT) -> list[Path]:
+    """The notebooks named in ``_toc.yml``, in book order."""
+    import yaml
+
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    found: list[Path] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            f = node.get("file")
+            if f and (root / f"{f}.ipynb").is_file():
+                found.append(root / f"{f}.ipynb")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc)
+    return found
+
+
+def versions() -> dict[str, str]:
+    import matplotlib
+    import torch
+    import torchvision
+
+    from . import __version__
+
+    return {"python": platform.python_version(), "gantutor": __version__, "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "matplotlib": matplotlib.__version__}
+
+
+def device_name() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
+
+
+def execute(path: Path, profile: str, timeout: int = 1800) -> float:
+    """Execute ``path`` in place under ``profile``; return the wall time in seconds."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from .profile import get_profile
+
+    get_profile(profile)  # validate the name before starting a kernel
+    nb = nbformat.read(path, as_version=4)
+    env_before = {k: os.environ.get(k) for k in ("GANTUTOR_PROFILE", "GANTUTOR_PROGRESS")}
+    os.environ["GANTUTOR_PROFILE"] = profile
+    os.environ["GANTUTOR_PROGRESS"] = "log"  # printed lines, not widgets, in stored outputs
+    start = time.perf_counter()
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        for k, v in env_before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    seconds = time.perf_counter() - start
+    nb.metadata["gantutor"] = {
+        "profile": profile, "device": device_name(), "seconds": round(seconds, 1),
+        "executed": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "versions": versions()}
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gantutor.notebooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
+    parser.add_argument("--profile", default=None, help="smoke, cpu or gpu (default: gpu with CUDA, else cpu)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    from .profile import default_profile_name, get_profile
+
+    profile = get_profile(args.profile or default_profile_name()).name
+    paths = args.notebooks or toc_notebooks()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    for p in paths:
+        print(f"running {p} with profile={profile} ...", flush=True)
+        seconds = execute(p, profile, args.timeout)
+        print(f"  done in {seconds:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Figures: image grids, training curves, snapshot strips, 2-D point clouds (chapter: *Your first GAN*)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import torch
+from torchvision.utils import make_grid
+
+
+def image_grid(images: torch.Tensor, nrow: int = 8, value_range=(-1.0, 1.0), padding: int = 2) -> torch.Tensor:
+    """Tile ``(N, C, H, W)`` images in ``value_range`` into one ``(H', W', C)`` array in [0, 1] for ``imshow``."""
+    if images.dim() == 3:
+        images = images.unsqueeze(1)
+    if images.dim() != 4:
+        raise ValueError(f"image_grid expects images of shape (N, C, H, W), got {tuple(images.shape)}.")
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding, normalize=True,
+                     value_range=value_range, pad_value=1.0)
+    return grid.permute(1, 2, 0)
+
+
+def show_images(images: torch.Tensor, nrow: int = 8, title: str | None = None, ax=None,
+                value_range=(-1.0, 1.0)):
+    """Show a grid of images on ``ax`` (a new figure when ``None``); returns the axes."""
+    if ax is None:
+        n = images.shape[0]
+        rows = (n + nrow - 1) // nrow
+        _, ax = plt.subplots(figsize=(0.6 * nrow + 0.4, 0.6 * rows + 0.6))
+    grid = image_grid(images, nrow=nrow, value_range=value_range).numpy()
+    ax.imshow(grid.squeeze(-1) if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=1)
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def _smooth(y: torch.Tensor, window: int) -> torch.Tensor:
+    if window <= 1 or len(y) < window:
+        return y
+    kernel = torch.ones(1, 1, window) / window
+    return torch.nn.functional.conv1d(y.view(1, 1, -1), kernel).view(-1)
+
+
+def plot_gan_history(history, smooth: int | None = None, axes=None):
+    """Two panels: the losses ``L_D``, ``L_G`` and the mean discriminator outputs ``D(x)``, ``D(G(z))``.
+
+    Curves are moving averages over ``smooth`` steps (default: 1% of the run); dashed lines mark the values of
+    the game's equilibrium, :math:`L_D = 2\\log 2` and :math:`D = 1/2`.
+    """
+    import math
+
+    steps = history.steps
+    smooth = smooth or max(1, steps // 100)
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    x = torch.arange(1, steps + 1)
+
+    def line(ax, y, label):
+        ys = _smooth(y, smooth)
+        ax.plot(x[len(x) - len(ys):].numpy(), ys.numpy(), label=label)
+
+    line(axes[0], history.d_loss, "$L_D$ (discriminator)")
+    line(axes[0], history.g_loss, "$L_G$ (generator)")
+    axes[0].axhline(2 * math.log(2), color="gray", ls="--", lw=1, label="$2\\log 2$")
+    axes[0].set_xlabel("step")
+    axes[0].set_title("Losses")
+    axes[0].legend(loc="best", fontsize=8)
+    line(axes[1], history.d_real, "mean $D(x)$, real")
+    line(axes[1], history.d_fake, "mean $D(G(z))$, fake")
+    axes[1].axhline(0.5, color="gray", ls="--", lw=1, label="1/2")
+    axes[1].set_ylim(-0.02, 1.02)
+    axes[1].set_xlabel("step")
+    axes[1].set_title("Discriminator outputs")
+    axes[1].legend(loc="best", fontsize=8)
+    plt.tight_layout()
+    return axes
+
+
+def plot_snapshots(history, n: int = 16, nrow: int = 4):
+    """One small grid per snapshot of ``G(fixed_noise)``, left to right in training order."""
+    count = len(history.snapshots)
+    if count == 0:
+        raise ValueError("This history has no snapshots; train with snapshots=K (K > 0) to record some.")
+    fig, axes = plt.subplots(1, count, figsize=(1.7 * count, 2.1))
+    axes = [axes] if count == 1 else list(axes)
+    for ax, step, imgs in zip(axes, history.snapshot_steps, history.snapshots):
+        show_images(imgs[:n], nrow=nrow, ax=ax)
+        ax.set_title(f"step {step}", fontsize=9)
+    plt.tight_layout()
+    return fig
+
+
+def scatter_2d(points: torch.Tensor, ax=None, title: str | None = None, s: float = 2.0, alpha: float = 0.4,
+               **kwargs):
+    """Scatter plot of ``(N, 2)`` points with equal axis scales."""
+    if points.dim() != 2 or points.shape[1] != 2:
+        raise ValueError(f"scatter_2d expects points of shape (N, 2), got {tuple(points.shape)}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 4))
+    p = points.detach().cpu().numpy()
+    ax.scatter(p[:, 0], p[:, 1], s=s, alpha=alpha, **kwargs)
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    return ax

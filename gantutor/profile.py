@@ -1,0 +1,147 @@
+"""Run profiles, device choice and seeding (chapter: *Your first GAN*, section "Budgets and profiles").
+
+Every notebook takes its budgets (training steps, batch sizes, subset sizes, evaluation sample counts) from the
+active :class:`Profile`, so one notebook source serves three audiences:
+
+``smoke``
+    CI. Seconds per notebook; proves that the code runs, results are meaningless.
+``cpu``
+    Default without CUDA. Minutes on a 2-core laptop; results are recognisable.
+``gpu``
+    Default with CUDA. The best results the book shows.
+
+The profile is chosen by the environment variable ``GANTUTOR_PROFILE``; when it is unset, ``gpu`` is used if
+CUDA is available and ``cpu`` otherwise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+PROFILE_ENV = "GANTUTOR_PROFILE"
+DEVICE_ENV = "GANTUTOR_DEVICE"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Every budget a notebook needs. Notebooks read these fields; they never hard-code a budget."""
+
+    name: str
+    #: MNIST training images used (``None``: all 60,000).
+    train_subset: int | None
+    #: GAN optimisation steps in *Your first GAN* (one step = one D update and one G update).
+    gan_steps: int
+    #: Mini-batch size for GAN training.
+    gan_batch_size: int
+    #: Number of fixed-noise snapshots kept during training (evenly spaced, first and last step included).
+    gan_snapshots: int
+    #: Steps for the article's-loop demonstration and other short illustrative runs.
+    demo_steps: int
+    #: Samples drawn for figures and summary statistics.
+    eval_samples: int
+    #: Steps for fitting small 2-D toy models.
+    toy_steps: int
+
+    def describe(self) -> str:
+        """One line naming the profile and its main budgets, printed by each notebook's first cell."""
+        subset = "all" if self.train_subset is None else str(self.train_subset)
+        return (f"profile={self.name} (gan_steps={self.gan_steps}, batch={self.gan_batch_size}, "
+                f"train_subset={subset})")
+
+
+PROFILES: dict[str, Profile] = {
+    "smoke": Profile(name="smoke", train_subset=2048, gan_steps=40, gan_batch_size=64, gan_snapshots=3,
+                     demo_steps=5, eval_samples=256, toy_steps=50),
+    "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
+                   demo_steps=200, eval_samples=2000, toy_steps=1500),
+    "gpu": Profile(name="gpu", train_subset=None, gan_steps=30000, gan_batch_size=128, gan_snapshots=9,
+                   demo_steps=500, eval_samples=10000, toy_steps=5000),
+}
+
+
+def default_profile_name() -> str:
+    """``gpu`` when CUDA is available, else ``cpu``."""
+    return "gpu" if torch.cuda.is_available() else "cpu"
+
+
+def get_profile(name: str | None = None) -> Profile:
+    """Return the profile called ``name``, else the one named by ``GANTUTOR_PROFILE``, else the default.
+
+    Raises:
+        ValueError: the name is not one of ``smoke``, ``cpu``, ``gpu``.
+    """
+    source = "argument"
+    if name is None:
+        name = os.environ.get(PROFILE_ENV, "").strip()
+        source = f"environment variable {PROFILE_ENV}"
+        if not name:
+            return PROFILES[default_profile_name()]
+    key = name.strip().lower()
+    if key not in PROFILES:
+        raise ValueError(
+            f"Unknown gantutor profile {name!r} (from the {source}). "
+            f"Choose one of: {', '.join(PROFILES)} — e.g. `export {PROFILE_ENV}=cpu`.")
+    return PROFILES[key]
+
+
+def with_overrides(profile: Profile, **changes) -> Profile:
+    """A copy of ``profile`` with some budgets changed (for experiments in a notebook).
+
+    Raises:
+        ValueError: a name that is not a budget of :class:`Profile`.
+    """
+    fields = {f.name for f in dataclasses.fields(Profile)}
+    unknown = sorted(set(changes) - fields)
+    if unknown:
+        raise ValueError(f"Profile has no budget named {', '.join(unknown)}; "
+                         f"the budgets are: {', '.join(sorted(fields - {'name'}))}.")
+    return dataclasses.replace(profile, **changes)
+
+
+def get_device(name: str | None = None) -> torch.device:
+    """The training device: ``name``, else ``GANTUTOR_DEVICE``, else CUDA when available, else the CPU.
+
+    Raises:
+        ValueError: the device string is not understood by PyTorch.
+        RuntimeError: CUDA was asked for but is not available.
+    """
+    name = name or os.environ.get(DEVICE_ENV, "").strip() or None
+    if name is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as err:
+        raise ValueError(f"Cannot use device {name!r}: {err}. Use 'cpu', 'cuda' or 'cuda:N'.") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(f"Device {name!r} was requested but CUDA is not available on this machine. "
+                           f"Unset {DEVICE_ENV} or set it to 'cpu'.")
+    return device
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch (all devices) and return a CPU ``torch.Generator`` seeded the same way."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def describe_environment(profile: Profile | None = None, device: torch.device | None = None) -> str:
+    """The line each notebook prints first: profile, device, gantutor and torch versions."""
+    from . import __version__
+
+    profile = profile or get_profile()
+    device = device or get_device()
+    dev = str(device)
+    if device.type == "cuda":
+        dev += f" ({torch.cuda.get_device_name(device)})"
+    return (f"profile={profile.name} | device={dev} | gantutor {__version__} | torch {torch.__version__}"
+            f" | threads={torch.get_num_threads()}")

@@ -1,0 +1,40 @@
+"""Shared fixtures. Tests never download: GANTUTOR_OFFLINE=1 is set for the whole session."""
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+import gantutor as gt
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("GANTUTOR_OFFLINE", "1")
+os.environ.setdefault("GANTUTOR_PROGRESS", "off")
+
+
+def _has_raw(root: Path, folder: str) -> bool:
+    raw = root / folder / "raw"
+    return all((raw / f).is_file() for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                              "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"))
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """The data root holding MNIST; the test is skipped (with the reason) when there is none."""
+    root = gt.data_root()
+    if not _has_raw(root, "MNIST"):
+        pytest.skip(f"MNIST raw files not found under {root}/MNIST/raw (set GANTUTOR_DATA to a folder that has them)")
+    return root
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Every attempt to open a network connection fails, as on a machine without internet."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network is unreachable (blocked by the test)")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)

@@ -1,0 +1,136 @@
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import gantutor as gt
+
+
+class FrozenGenerator(nn.Module):
+    """A generator that cannot reach the data: its points stay within about 0.8 of the origin."""
+
+    latent_dim = 2
+
+    def __init__(self):
+        super().__init__()
+        self.shift = nn.Parameter(torch.zeros(2))
+
+    def forward(self, z):
+        return 0.5 * torch.tanh(self.shift) + 0.1 * z
+
+
+def small_discriminator():
+    return nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1), nn.Flatten(0))
+
+
+def test_discriminator_loss_falls_on_separable_data():
+    torch.manual_seed(0)
+    real = torch.full((256, 2), 3.0) + 0.1 * torch.randn(256, 2)
+    batches = gt.TensorBatches(real, batch_size=32)
+    hist = gt.train_gan(FrozenGenerator(), small_discriminator(), batches, steps=200, lr=1e-2, seed=0,
+                        progress="off")
+    assert hist.d_loss[:5].mean() > 1.0  # starts near 2 log 2
+    assert hist.d_loss[-20:].mean() < 0.05
+    assert hist.d_real[-20:].mean() > 0.97 and hist.d_fake[-20:].mean() < 0.03
+
+
+def test_history_and_snapshots():
+    torch.manual_seed(0)
+    G, D = gt.MLPGenerator(latent_dim=8), gt.MLPDiscriminator()
+    data = torch.rand(64, 1, 28, 28) * 2 - 1
+    noise = torch.randn(4, 8)
+    with torch.no_grad():
+        before = G(noise)
+    hist = gt.train_gan(G, D, gt.TensorBatches(data, batch_size=16), steps=10, snapshots=3, fixed_noise=noise,
+                        progress="log", seed=1)
+    assert hist.steps == 10 and hist.d_loss.shape == (10,)
+    assert hist.snapshot_steps == [0, 5, 10]
+    assert torch.equal(hist.snapshots[0], before)
+    assert not torch.equal(hist.snapshots[-1], before)  # G was trained
+    assert all(0 <= v <= 1 for v in (*hist.d_real.tolist(), *hist.d_fake.tolist()))
+    means = hist.tail_means(0.5)
+    assert means["d_loss"] == pytest.approx(hist.d_loss[-5:].mean().item())
+
+
+def test_seeded_runs_repeat():
+    def run():
+        torch.manual_seed(0)
+        G, D = gt.MLPGenerator(latent_dim=4), gt.MLPDiscriminator(dropout=0.0)
+        data = torch.linspace(-1, 1, 32 * 784).view(32, 1, 28, 28)
+        return gt.train_gan(G, D, gt.TensorBatches(data, batch_size=8, seed=0), steps=5, seed=3, progress="off")
+    a, b = run(), run()
+    assert torch.equal(a.d_loss, b.d_loss) and torch.equal(a.g_loss, b.g_loss)
+
+
+def test_minimax_and_nonsaturating_start_at_their_closed_forms():
+    """With D ≈ 1/2 at initialisation, L_G starts near log(1/2) (minimax) and log 2 (non-saturating)."""
+    for loss, value in (("minimax", -math.log(2)), ("non-saturating", math.log(2))):
+        torch.manual_seed(0)
+        D = small_discriminator()
+        with torch.no_grad():
+            for p in D.parameters():
+                p.zero_()
+        hist = gt.train_gan(FrozenGenerator(), D, gt.TensorBatches(torch.randn(64, 2), batch_size=16), steps=1,
+                            loss=loss, progress="off")
+        assert hist.g_loss[0].item() == pytest.approx(value, abs=1e-3)
+
+
+def test_training_errors():
+    G, D = gt.MLPGenerator(), gt.MLPDiscriminator()
+    batches = gt.TensorBatches(torch.zeros(8, 1, 28, 28), batch_size=4)
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        gt.train_gan(G, D, batches, steps=0)
+    with pytest.raises(ValueError, match="Unknown GAN loss"):
+        gt.train_gan(G, D, batches, steps=1, loss="hinge-ish")
+    with pytest.raises(ValueError, match="progress must be"):
+        gt.train_gan(G, D, batches, steps=1, progress="loud")
+    with pytest.raises(TypeError, match="latent_dim"):
+        gt.train_gan(nn.Linear(2, 2), D, batches, steps=1)
+
+
+def test_real_mnist_discriminator_learns_quickly(mnist_root):
+    gt.seed_everything(0)
+    data = gt.load_mnist(subset=1024)
+    hist = gt.train_gan(gt.MLPGenerator(), gt.MLPDiscriminator(), gt.TensorBatches(data.images, batch_size=64),
+                        steps=30, progress="off", seed=0)
+    assert hist.d_real[-10:].mean() > hist.d_fake[-10:].mean()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_runs_on_cuda():
+    dev = torch.device("cuda")
+    G, D = gt.MLPGenerator().to(dev), gt.MLPDiscriminator().to(dev)
+    data = torch.rand(64, 1, 28, 28, device=dev) * 2 - 1
+    hist = gt.train_gan(G, D, gt.TensorBatches(data, batch_size=16), steps=5, snapshots=2, progress="off")
+    assert hist.d_loss.device.type == "cpu" and hist.snapshots[0].device.type == "cpu"
+
+
+def test_plots_run(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    G, D = gt.MLPGenerator(), gt.MLPDiscriminator()
+    hist = gt.train_gan(G, D, gt.TensorBatches(torch.zeros(32, 1, 28, 28), batch_size=8), steps=4, snapshots=2,
+                        progress="off")
+    gt.plot_gan_history(hist)
+    gt.plot_snapshots(hist)
+    ax = gt.show_images(hist.snapshots[-1][:8], nrow=4, title="x")
+    assert gt.image_grid(hist.snapshots[-1][:8], nrow=4).shape[-1] == 3
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
+        gt.image_grid(torch.zeros(2, 2, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        gt.scatter_2d(torch.zeros(3, 3))
+    plt.savefig(tmp_path / "x.png")
+    plt.close("all")
+    assert ax is not None
+
+
+def test_training_step_source_shows_the_real_ordering():
+    src = gt.training_step_source()
+    assert src.startswith("real = next(batches)")
+    d_pos = src.index("discriminator(fake.detach())")
+    g_pos = src.index("objective.generator(discriminator(fake))")
+    assert d_pos < src.index("opt_d.step()") < g_pos < src.index("opt_g.step()")
+    assert src.index("opt_d.zero_grad") < src.index("d_loss.backward()")
+    assert "[/step]" not in src
