@@ -21,7 +21,9 @@ from .models import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerat
 from .plot import image_grid, plot_gan_history, plot_snapshots, scatter_2d, show_images
 from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything,
                       with_overrides)
-from .train import GANHistory, sample, train_gan, training_step_source
+from . import theory
+from .book import Text
+from .train import GANHistory, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [
     "__version__", "DatasetNotFoundError", "ImageData", "TensorBatches", "data_root", "grid_centers",
@@ -29,6 +31,6 @@ __all__ = [
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
     "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_snapshots",
     "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
-    "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "PCA", "GaussianClassModel",
+    "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "Text", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage",
 ]

@@ -59,9 +59,9 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(name="smoke", train_subset=2048, gan_steps=40, gan_batch_size=64, gan_snapshots=3,
                      demo_steps=5, eval_samples=256, toy_steps=50),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
-                   demo_steps=200, eval_samples=2000, toy_steps=1500),
+                   demo_steps=200, eval_samples=2000, toy_steps=5000),
     "gpu": Profile(name="gpu", train_subset=None, gan_steps=30000, gan_batch_size=128, gan_snapshots=9,
-                   demo_steps=500, eval_samples=10000, toy_steps=5000),
+                   demo_steps=500, eval_samples=10000, toy_steps=20000),
 }
 
 

@@ -80,8 +80,8 @@ def _progress_mode(progress) -> str:
 def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps: int,
               loss: str | GANLoss = "non-saturating", lr: float = 2e-4, betas=(0.5, 0.999),
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
-              progress: str | bool | None = None, desc: str = "GAN") -> GANHistory:
-    """Train ``generator`` against ``discriminator`` for ``steps`` steps with Adam; return the :class:`GANHistory`.
+              progress: str | bool | None = None, desc: str = "GAN", optimizer: str = "adam") -> GANHistory:
+    """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
         generator: maps noise ``(N, generator.latent_dim)`` to samples.
@@ -90,7 +90,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             same device as the models — e.g. :class:`gantutor.data.TensorBatches`.
         steps: number of D+G update pairs.
         loss: a name from :data:`gantutor.losses.GAN_LOSSES` or a :class:`~gantutor.losses.GANLoss`.
-        lr, betas: Adam settings for both networks (DCGAN's 2e-4 and (0.5, 0.999) by default).
+        lr, betas: optimiser settings for both networks (DCGAN's Adam 2e-4 and (0.5, 0.999) by default).
+        optimizer: ``"adam"`` or ``"sgd"`` (plain gradient descent, ``betas`` unused) for both networks.
         fixed_noise: noise for the snapshots (default: 64 draws from the seeded generator).
         snapshots: how many snapshots of ``G(fixed_noise)`` to keep, evenly spaced from step 0 to ``steps``.
         seed: seeds the noise drawn during training (``None``: PyTorch's global generator).
@@ -112,8 +113,14 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         fixed_noise = torch.randn(64, latent, device=device, generator=noise_gen)
     fixed_noise = fixed_noise.to(device)
 
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    if optimizer == "adam":
+        opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    elif optimizer == "sgd":
+        opt_g = torch.optim.SGD(generator.parameters(), lr=lr)
+        opt_d = torch.optim.SGD(discriminator.parameters(), lr=lr)
+    else:
+        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
     record = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, d_real, d_fake — kept on device, no sync
     schedule = _snapshot_schedule(steps, snapshots)
     history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom")
@@ -211,3 +218,28 @@ def training_step_source() -> str:
     start = src.index("\n", start) + 1
     end = src.rindex("\n", 0, src.index("# [/step]"))
     return textwrap.dedent(src[start:end])
+
+
+def train_discriminator(discriminator: nn.Module, real_sampler, fake_sampler, *, steps: int,
+                        batch_size: int = 256, lr: float = 1e-3) -> torch.Tensor:
+    """Train only the discriminator, against a *fixed* generator, with :func:`gantutor.losses.discriminator_loss`.
+
+    ``real_sampler(n)`` and ``fake_sampler(n)`` return ``n`` samples each. Used to approximate the optimal
+    discriminator of a fixed generator (chapter: *The GAN objective*). Returns the per-step losses (CPU).
+    """
+    from .losses import discriminator_loss
+
+    if not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    opt = torch.optim.Adam(discriminator.parameters(), lr=lr)
+    losses = torch.zeros(steps)
+    discriminator.train()
+    for i in range(steps):
+        with torch.no_grad():
+            real, fake = real_sampler(batch_size), fake_sampler(batch_size)
+        loss = discriminator_loss(discriminator(real), discriminator(fake))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses[i] = loss.detach()
+    return losses

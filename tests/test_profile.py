@@ -67,3 +67,10 @@ def test_describe_environment_line():
     line = gt.describe_environment(gt.PROFILES["smoke"], torch.device("cpu"))
     assert line.startswith("profile=smoke | device=cpu | gantutor ")
     assert torch.__version__ in line
+
+
+def test_text_glues_without_quotes():
+    from IPython.core.formatters import format_display_data
+    bundle, _ = format_display_data(gt.Text("cpu"))
+    assert bundle["text/plain"] == "cpu"
+    assert gt.Text("cpu") == "cpu"

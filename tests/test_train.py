@@ -134,3 +134,19 @@ def test_training_step_source_shows_the_real_ordering():
     assert d_pos < src.index("opt_d.step()") < g_pos < src.index("opt_g.step()")
     assert src.index("opt_d.zero_grad") < src.index("d_loss.backward()")
     assert "[/step]" not in src
+
+
+def test_train_discriminator_approaches_the_optimal_discriminator():
+    from gantutor import theory as th
+    torch.manual_seed(0)
+    net = gt.ToyDiscriminator(hidden=32, dim=1)
+    losses = gt.train_discriminator(net, lambda n: torch.randn(n, 1) - 1.0, lambda n: torch.randn(n, 1) + 1.0,
+                                    steps=400, batch_size=256, lr=3e-3)
+    x = torch.linspace(-2.5, 2.5, 51)
+    with torch.no_grad():
+        d = torch.sigmoid(net(x.unsqueeze(1)))
+    d_star = th.optimal_discriminator(th.gaussian_pdf(x, -1.0, 1.0), th.gaussian_pdf(x, 1.0, 1.0))
+    assert (d - d_star).abs().max() < 0.1
+    assert losses[-50:].mean() < losses[:10].mean()
+    with pytest.raises(ValueError, match="positive integer"):
+        gt.train_discriminator(net, None, None, steps=0)
