@@ -14,9 +14,15 @@ export GANTUTOR_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: book test notebooks venv clean
+.PHONY: book test notebooks venv assets clean
 
 venv: $(STAMP)
+
+# MathJax and mermaid, served with the book (fetched once from the npm registry, hash-checked).
+ASSETS := _vendor/mathjax/.version _vendor/mermaid/.version
+assets: $(ASSETS)
+$(ASSETS): tools/fetch_web_assets.py | $(STAMP)
+	$(PY) tools/fetch_web_assets.py
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,11 +30,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-book: $(STAMP)
+book: $(STAMP) $(ASSETS)
 	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS)
 	GANTUTOR_PROFILE=smoke GANTUTOR_OFFLINE=1 GANTUTOR_PROGRESS=off MPLBACKEND=Agg $(PY) -m pytest
 
 PROFILE ?=
@@ -37,4 +43,4 @@ notebooks: $(STAMP)
 	$(PY) -m gantutor.notebooks $(if $(PROFILE),--profile $(PROFILE)) $(NOTEBOOKS)
 
 clean:
-	rm -rf _build
+	rm -rf _build _vendor

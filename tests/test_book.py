@@ -22,4 +22,13 @@ def test_book_builds_without_warnings(tmp_path):
     assert "glue:text" not in page and "{glue" not in text
     assert re.search(r"The stored run used profile\s+(cpu|gpu)", text)
     assert page.count("<img") >= 5  # sample grids and curves
-    assert (html / "chapters" / "01_what_is_generative_ai.html").exists()
+    # maths and diagrams are served with the book, not from a CDN
+    assert "_static/mathjax/es5/tex-mml-chtml.js" in page and "cdn.jsdelivr.net/npm/mathjax" not in page
+    ch1 = (html / "chapters" / "01_what_is_generative_ai.html").read_text()
+    assert "_static/mermaid/dist/mermaid.esm.min.mjs" in ch1 and "cdn.jsdelivr.net/npm/mermaid" not in ch1
+    assert (html / "_static" / "mathjax" / "es5" / "tex-mml-chtml.js").is_file()
+    # the status page has one row per notebook, from the run records
+    from gantutor.notebooks import toc_notebooks
+    status = (html / "status.html").read_text()
+    assert status.count("<tr") == 1 + len(toc_notebooks(ROOT))
+    assert "not recorded" not in status and re.search(r">\s*(cpu|gpu)\s*<", status)
