@@ -75,7 +75,8 @@ def _torchvision_dataset(name: str, train: bool, root: Path | None, download: bo
             with contextlib.redirect_stdout(log):
                 cls(str(root), train=train, download=True)
         except Exception as err:  # any network or file-system failure ends in the same clear error below
-            reason = f"the download failed ({type(err).__name__}: {str(err).splitlines()[0] if str(err) else err})"
+            detail = " ".join(str(err).split())[:240] or type(err).__name__
+            reason = f"the download failed ({detail})"
         else:
             reason = ""
         raw, missing = _missing_files(cls, root)
