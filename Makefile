@@ -18,8 +18,8 @@ endif
 
 venv: $(STAMP)
 
-# MathJax and mermaid, served with the book (fetched once from the npm registry, hash-checked).
-ASSETS := _vendor/mathjax/.version _vendor/mermaid/.version
+# MathJax, mermaid and the ipywidgets manager, served with the book (fetched once from the npm registry, hash-checked).
+ASSETS := _vendor/mathjax/.version _vendor/mermaid/.version _vendor/requirejs/.version _vendor/@jupyter-widgets/html-manager/.version
 assets: $(ASSETS)
 $(ASSETS): tools/fetch_web_assets.py | $(STAMP)
 	$(PY) tools/fetch_web_assets.py

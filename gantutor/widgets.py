@@ -58,10 +58,12 @@ def objective_explorer(mean: float = 1.0, std: float = 1.0, weight_right: float 
     import ipywidgets as w
     from IPython.display import display
 
+    style = {"description_width": "initial"}
     sliders = {
-        "mean": w.FloatSlider(value=mean, min=0.0, max=5.0, step=0.1, description="mode position"),
-        "std": w.FloatSlider(value=std, min=0.2, max=3.0, step=0.05, description="mode width"),
-        "weight_right": w.FloatSlider(value=weight_right, min=0.0, max=1.0, step=0.05, description="right weight"),
+        "mean": w.FloatSlider(value=mean, min=0.0, max=5.0, step=0.1, description="mode position", style=style),
+        "std": w.FloatSlider(value=std, min=0.2, max=3.0, step=0.05, description="mode width", style=style),
+        "weight_right": w.FloatSlider(value=weight_right, min=0.0, max=1.0, step=0.05, description="right weight",
+                                      style=style),
     }
     out = w.Output()
 

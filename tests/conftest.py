@@ -38,3 +38,22 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """Build the book once per test session (stored outputs, warnings as errors); return its html folder.
+
+    The build's output and log are in the assertion message when it fails.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("book")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else shutil.which("jupyter-book"), "build", str(ROOT), "--path-output", str(out),
+           "--warningiserror", "--keep-going"]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
+    return out / "_build" / "html"

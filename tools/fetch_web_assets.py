@@ -1,4 +1,4 @@
-"""Fetch the JavaScript the rendered book needs (MathJax, mermaid) from the npm registry into
+"""Fetch the JavaScript the rendered book needs (MathJax, mermaid, the ipywidgets manager) from the npm registry into
 ``_vendor/`` (copied into the built book's ``_static/``), so pages render maths and diagrams with no CDN. Run by ``make book`` and ``make test``.
 
 Each package is a pinned tarball verified against its registry integrity hash; only the files the book loads are
@@ -28,16 +28,23 @@ PACKAGES = [
     ("mermaid", "11.12.1",
      "UlIZrRariB11TY1RtTgUWp65tphtBv4CSq7vyS2ZZ2TgoMjs2nloq+wFqxiwcxlhHUvs7DPGgMjs2aeQxz5h9g==",
      ("dist/mermaid.esm.min.mjs", "dist/chunks/mermaid.esm.min/")),
+    ("requirejs", "2.3.7",
+     "DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
+     ("require.js",)),
+    ("@jupyter-widgets/html-manager", "1.0.6",
+     "+Mn+Ra8wyIHrYaUpfmf9A3dsLkt/NuwzPQN8sthdxBD35VV5cOJbpmgMhNR27n/rmP3mKyEe0PWCJrtZrXTXDQ==",
+     ("dist/",)),
 ]
 
 
 def tarball(name: str, version: str, integrity: str) -> bytes:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"{name}-{version}.tgz"
+    base = name.split("/")[-1]
+    path = CACHE / f"{base}-{version}.tgz"
     if path.is_file():
         data = path.read_bytes()
     else:
-        url = f"{REGISTRY}/{name}/-/{name}-{version}.tgz"
+        url = f"{REGISTRY}/{name}/-/{base}-{version}.tgz"
         try:
             with urllib.request.urlopen(url, timeout=120) as response:
                 data = response.read()
@@ -47,7 +54,7 @@ def tarball(name: str, version: str, integrity: str) -> bytes:
                      f"(e.g. `npm pack {name}@{version}`), then run `make book` again.")
     digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if digest != integrity:
-        sys.exit(f"{name}-{version}.tgz does not match its registry hash (got sha512-{digest}); delete "
+        sys.exit(f"{base}-{version}.tgz does not match its registry hash (got sha512-{digest}); delete "
                  f"{path} and run again.")
     path.write_bytes(data)
     return data
