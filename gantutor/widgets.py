@@ -52,8 +52,8 @@ def plot_objective(mean: float = 1.0, std: float = 1.0, weight_right: float | No
 def objective_explorer(mean: float = 1.0, std: float = 1.0, weight_right: float = 0.5):
     """Sliders for the generator's distribution; the plot of ``p_data``, ``p_g``, ``D*``, V and JSD follows them.
 
-    Returns an ``ipywidgets.VBox``; its initial plot is drawn immediately, so executing the cell headless (nbval,
-    the book's stored outputs) leaves a figure behind.
+    Returns the displayed ``ipywidgets.VBox``; the plot is an ``Image`` widget drawn before display, so executing
+    the cell headless (nbval, the book's stored widget state) leaves the figure behind.
     """
     import ipywidgets as w
     from IPython.display import display
@@ -65,17 +65,22 @@ def objective_explorer(mean: float = 1.0, std: float = 1.0, weight_right: float 
         "weight_right": w.FloatSlider(value=weight_right, min=0.0, max=1.0, step=0.05, description="right weight",
                                       style=style),
     }
-    out = w.Output()
+    image = w.Image(format="png", layout=w.Layout(width="760px"))
 
     def redraw(*_):
-        with out:
-            out.clear_output(wait=True)
-            plot_objective(**{k: s.value for k, s in sliders.items()})
-            plt.show()
+        # drawn to PNG bytes in an Image widget (no output capture): works the same live, headless and in the
+        # stored widget state that the rendered book shows
+        import io
+
+        ax = plot_objective(**{k: s.value for k, s in sliders.items()})
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+        plt.close(ax.figure)
+        image.value = buf.getvalue()
 
     for s in sliders.values():
         s.observe(redraw, names="value")
-    box = w.VBox([w.HBox(list(sliders.values())[:2]), list(sliders.values())[2], out])
-    display(box)
     redraw()
+    box = w.VBox([w.HBox(list(sliders.values())[:2]), list(sliders.values())[2], image])
+    display(box)
     return box

@@ -107,6 +107,14 @@ def test_every_page_renders_in_a_browser(built_book, server):
                 if not file.exists():
                     problems.append(f"{rel}: broken link {href}")
             page.close()
+        # search works: the index finds a term every chapter uses
+        page = browser.new_page()
+        page.goto(server + "search.html?q=discriminator", wait_until="networkidle")
+        page.wait_for_selector("#search-results ul.search li", timeout=15_000)
+        hits = page.locator("#search-results ul.search li").count()
+        if hits < 2:
+            problems.append(f"search for 'discriminator' found {hits} page(s)")
+        page.close()
         browser.close()
     assert not problems, "\n".join(problems)
     assert math_total > 100 and mermaid_total >= 2  # the checks above looked at real content

@@ -24,13 +24,15 @@ def test_objective_state_dropping_a_mode_raises_the_discriminator_there():
 def test_explorer_builds_headless_and_redraws_on_slider_change(monkeypatch):
     import matplotlib
     matplotlib.use("Agg")
-    calls = []
-    monkeypatch.setattr(widgets, "plot_objective", lambda **kw: calls.append(kw))
+    calls, real = [], widgets.plot_objective
+    monkeypatch.setattr(widgets, "plot_objective", lambda **kw: calls.append(kw) or real(**kw))
     box = widgets.objective_explorer(mean=1.0, std=1.0, weight_right=0.5)
-    assert len(calls) == 1
+    image = box.children[2]
+    first = image.value
+    assert len(calls) == 1 and first[:4] == b"\x89PNG"
     slider = box.children[0].children[0]
     slider.value = 2.5
-    assert len(calls) == 2 and calls[-1]["mean"] == 2.5
+    assert len(calls) == 2 and calls[-1]["mean"] == 2.5 and image.value != first
 
 
 def test_plot_objective_titles_value_and_jsd():
