@@ -23,6 +23,7 @@ from .profile import (PROFILES, Profile, describe_environment, get_device, get_p
                       with_overrides)
 from . import theory
 from .book import Text
+from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
 from .train import GANHistory, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
     "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_snapshots",
     "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
-    "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "Text", "PCA", "GaussianClassModel",
+    "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "Text", "TrainingDiverged",
+    "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage",
 ]

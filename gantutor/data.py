@@ -179,6 +179,20 @@ class TensorBatches:
     def __iter__(self):
         return self
 
+    def state_dict(self) -> dict:
+        """Position in the current pass and the generator state, for exact resumption from a checkpoint."""
+        return {"gen": self._gen.get_state(), "perm": None if self._perm is None else self._perm.cpu(),
+                "pos": self._pos, "epoch": self.epoch, "n": self.tensors[0].shape[0], "batch_size": self.batch_size}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state["n"] != self.tensors[0].shape[0] or state["batch_size"] != self.batch_size:
+            raise ValueError(f"This batch iterator has {self.tensors[0].shape[0]} items in batches of "
+                             f"{self.batch_size}; the saved one had {state['n']} in batches of {state['batch_size']}. "
+                             f"Resume with the same data and batch size.")
+        self._gen.set_state(state["gen"])
+        self._perm = None if state["perm"] is None else state["perm"].to(self.device)
+        self._pos, self.epoch = state["pos"], state["epoch"]
+
     def __next__(self):
         if self._pos >= self.batches_per_epoch:
             self._perm = torch.randperm(self.tensors[0].shape[0], generator=self._gen, device=self.device)

@@ -18,10 +18,12 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 
+from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
 from .losses import GANLoss, get_gan_loss
 
 PROGRESS_ENV = "GANTUTOR_PROGRESS"
@@ -44,6 +46,10 @@ class GANHistory:
     snapshots: list[torch.Tensor] = field(default_factory=list)
     seconds: float = 0.0
     loss_name: str = ""
+    #: True when training was stopped by KeyboardInterrupt (the history covers the completed steps).
+    interrupted: bool = False
+    #: The checkpoint step training rolled back to after a non-finite loss, else None.
+    rolled_back_to: int | None = None
 
     @property
     def steps(self) -> int:
@@ -80,7 +86,9 @@ def _progress_mode(progress) -> str:
 def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps: int,
               loss: str | GANLoss = "non-saturating", lr: float = 2e-4, betas=(0.5, 0.999),
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
-              progress: str | bool | None = None, desc: str = "GAN", optimizer: str = "adam") -> GANHistory:
+              progress: str | bool | None = None, desc: str = "GAN", optimizer: str = "adam",
+              checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
+              on_nonfinite: str = "stop", check_every: int = 50) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -97,9 +105,25 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         seed: seeds the noise drawn during training (``None``: PyTorch's global generator).
         progress: ``'bar'`` (tqdm), ``'log'`` (a printed line at each snapshot) or ``'off'``; default from
             ``GANTUTOR_PROGRESS``, else ``'bar'``.
+        checkpoint: file for checkpoints (models, optimisers, RNG states, the batch iterator's position, the
+            history so far); written atomically every ``checkpoint_every`` steps, at the end, and on interrupt.
+        resume: continue from ``checkpoint``. On the CPU the resumed run's losses equal an uninterrupted run's
+            bit for bit (``batches`` must be a :class:`gantutor.data.TensorBatches` over the same data).
+        on_nonfinite: when a loss becomes NaN or infinite, ``'stop'`` raises :class:`TrainingDiverged` naming the
+            step and the loss; ``'rollback'`` also restores the last checkpoint's models and returns its history.
+        check_every: steps between finiteness checks (each check reads the losses from the device once).
+
+    A ``KeyboardInterrupt`` (the notebook's stop button) ends training cleanly: the models keep their weights and
+    the returned history covers the completed steps, with ``history.interrupted = True``.
     """
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    if on_nonfinite not in {"stop", "rollback"}:
+        raise ValueError(f"on_nonfinite must be 'stop' or 'rollback', got {on_nonfinite!r}.")
+    if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every must be a non-negative integer, got {checkpoint_every!r}.")
+    if (resume or checkpoint_every or on_nonfinite == "rollback") and checkpoint is None:
+        raise ValueError("resume, checkpoint_every and on_nonfinite='rollback' need checkpoint=<file>.")
     if not hasattr(generator, "latent_dim"):
         raise TypeError("generator needs a `latent_dim` attribute (the size of its noise input).")
     objective = get_gan_loss(loss)
@@ -124,6 +148,40 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     record = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, d_real, d_fake — kept on device, no sync
     schedule = _snapshot_schedule(steps, snapshots)
     history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom")
+    models = {"generator": type(generator).__name__, "discriminator": type(discriminator).__name__}
+
+    def state(step: int) -> dict:
+        return {"format": "gantutor-checkpoint", "kind": "gan", "step": step, "steps": steps, "models": models,
+                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "record": record[:step].cpu(),
+                "snapshot_steps": list(history.snapshot_steps), "snapshots": list(history.snapshots),
+                "fixed_noise": fixed_noise.cpu(), "rng_cpu": torch.get_rng_state(),
+                "rng_cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else None,
+                "noise_gen": noise_gen.get_state() if noise_gen is not None else None,
+                "batches": batches.state_dict() if hasattr(batches, "state_dict") else None}
+
+    def restore(ckpt: dict) -> int:
+        if ckpt["models"] != models:
+            raise ValueError(f"{checkpoint} was saved for {ckpt['models']}, not {models}; build the same "
+                             f"networks, or use another checkpoint file.")
+        generator.load_state_dict(ckpt["generator"])
+        discriminator.load_state_dict(ckpt["discriminator"])
+        opt_g.load_state_dict(ckpt["opt_g"])
+        opt_d.load_state_dict(ckpt["opt_d"])
+        done = ckpt["step"]
+        if done > steps:
+            raise ValueError(f"{checkpoint} is at step {done}, beyond steps={steps}; ask for more steps.")
+        record[:done] = ckpt["record"].to(device)
+        history.snapshot_steps[:] = ckpt["snapshot_steps"]
+        history.snapshots[:] = ckpt["snapshots"]
+        torch.set_rng_state(ckpt["rng_cpu"])
+        if ckpt["rng_cuda"] is not None and device.type == "cuda":
+            torch.cuda.set_rng_state_all(ckpt["rng_cuda"])
+        if noise_gen is not None and ckpt["noise_gen"] is not None:
+            noise_gen.set_state(ckpt["noise_gen"])
+        if ckpt["batches"] is not None and hasattr(batches, "load_state_dict"):
+            batches.load_state_dict(ckpt["batches"])
+        return done
 
     def snapshot(step: int):
         with torch.no_grad():
@@ -132,63 +190,106 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             generator.train()
         history.snapshot_steps.append(step)
 
-    if schedule and schedule[0] == 0:
+    start_step = 0
+    if resume:
+        ckpt = load_checkpoint(checkpoint, kind="gan")
+        fixed_noise = ckpt["fixed_noise"].to(device)
+        start_step = restore(ckpt)
+    elif schedule and schedule[0] == 0:
         snapshot(0)
     bar = None
     if mode == "bar":
         from tqdm.auto import tqdm
-        bar = tqdm(total=steps, desc=desc, leave=True)
+        bar = tqdm(total=steps, initial=start_step, desc=desc, leave=True)
     generator.train()
     discriminator.train()
     start = time.perf_counter()
-    for step in range(1, steps + 1):
-        # [step] -- one training step; the chapter *Your first GAN* prints the lines between these markers
-        real = next(batches)
-        if isinstance(real, (tuple, list)):
-            real = real[0]
-        z = torch.randn(real.shape[0], latent, device=device, generator=noise_gen)
-        fake = generator(z)
+    done, checked = start_step, start_step
 
-        # Discriminator step: fakes are detached, so no gradient reaches the generator.
-        real_logits = discriminator(real)
-        fake_logits = discriminator(fake.detach())
-        d_loss = objective.discriminator(real_logits, fake_logits)
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+    def check_finite(upto: int):
+        """Raise TrainingDiverged if a loss recorded since the last check is NaN or infinite (one device read)."""
+        nonlocal checked
+        block = record[checked:upto, :2]
+        if not torch.isfinite(block).all():
+            row = int((~torch.isfinite(block)).any(1).nonzero()[0])
+            d_val, g_val = block[row].tolist()
+            raise TrainingDiverged(
+                f"Training diverged at step {checked + row + 1}: L_D = {d_val}, L_G = {g_val}. Lower the learning "
+                f"rate, check the data for NaN or infinite values, or resume from an earlier checkpoint.")
+        checked = upto
 
-        # Generator step: gradients flow through the (frozen) discriminator into the generator.
-        discriminator.requires_grad_(False)
-        g_loss = objective.generator(discriminator(fake))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        discriminator.requires_grad_(True)
-        # [/step]
+    try:
+        for step in range(start_step + 1, steps + 1):
+            # [step] -- one training step; the chapter *Your first GAN* prints the lines between these markers
+            real = next(batches)
+            if isinstance(real, (tuple, list)):
+                real = real[0]
+            z = torch.randn(real.shape[0], latent, device=device, generator=noise_gen)
+            fake = generator(z)
 
-        with torch.no_grad():
-            record[step - 1, 0] = d_loss
-            record[step - 1, 1] = g_loss
-            record[step - 1, 2] = torch.sigmoid(real_logits).mean()
-            record[step - 1, 3] = torch.sigmoid(fake_logits).mean()
-        if step in schedule:
-            snapshot(step)
-            if mode == "log":
-                r = record[step - 1].tolist()
-                print(f"{desc} step {step:>6}/{steps} | L_D {r[0]:.3f} | L_G {r[1]:.3f} | "
-                      f"D(x) {r[2]:.3f} | D(G(z)) {r[3]:.3f} | {time.perf_counter() - start:6.1f} s",
-                      file=sys.stdout, flush=True)
+            # Discriminator step: fakes are detached, so no gradient reaches the generator.
+            real_logits = discriminator(real)
+            fake_logits = discriminator(fake.detach())
+            d_loss = objective.discriminator(real_logits, fake_logits)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+
+            # Generator step: gradients flow through the (frozen) discriminator into the generator.
+            discriminator.requires_grad_(False)
+            g_loss = objective.generator(discriminator(fake))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            discriminator.requires_grad_(True)
+            # [/step]
+
+            with torch.no_grad():
+                record[step - 1, 0] = d_loss
+                record[step - 1, 1] = g_loss
+                record[step - 1, 2] = torch.sigmoid(real_logits).mean()
+                record[step - 1, 3] = torch.sigmoid(fake_logits).mean()
+            done = step
+            if step % check_every == 0 or step in schedule or step == steps or (
+                    checkpoint_every and step % checkpoint_every == 0):
+                check_finite(step)
+            if step in schedule:
+                snapshot(step)
+                if mode == "log":
+                    r = record[step - 1].tolist()
+                    print(f"{desc} step {step:>6}/{steps} | L_D {r[0]:.3f} | L_G {r[1]:.3f} | "
+                          f"D(x) {r[2]:.3f} | D(G(z)) {r[3]:.3f} | {time.perf_counter() - start:6.1f} s",
+                          file=sys.stdout, flush=True)
+            if checkpoint_every and step % checkpoint_every == 0:
+                save_checkpoint(checkpoint, state(step))
+            if bar is not None:
+                bar.update(1)
+                if step % max(1, steps // 50) == 0 or step == steps:
+                    r = record[step - 1].tolist()
+                    bar.set_postfix(L_D=f"{r[0]:.3f}", L_G=f"{r[1]:.3f}", refresh=False)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, state(done))
+    except KeyboardInterrupt:
+        history.interrupted = True
+        print(f"{desc}: interrupted after step {done}; the models and the history so far are kept"
+              + (f", checkpoint saved to {checkpoint}" if checkpoint is not None else "") + ".", flush=True)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, state(done))
+    except TrainingDiverged:
+        if on_nonfinite == "rollback":
+            ckpt = load_checkpoint(checkpoint, kind="gan")
+            done = restore(ckpt)
+            history.rolled_back_to = done
+            print(f"{desc}: a loss became non-finite; rolled back to the checkpoint at step {done}.", flush=True)
+        else:
+            raise
+    finally:
         if bar is not None:
-            bar.update(1)
-            if step % max(1, steps // 50) == 0 or step == steps:
-                r = record[step - 1].tolist()
-                bar.set_postfix(L_D=f"{r[0]:.3f}", L_G=f"{r[1]:.3f}", refresh=False)
-    if bar is not None:
-        bar.close()
+            bar.close()
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     history.seconds = time.perf_counter() - start
-    rec = record.cpu()
+    rec = record[:done].cpu()
     history.d_loss, history.g_loss, history.d_real, history.d_fake = (rec[:, i].clone() for i in range(4))
     return history
 
