@@ -15,7 +15,9 @@ The losses come from :mod:`gantutor.losses`; this module never re-derives them.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,8 +220,21 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                 f"rate, check the data for NaN or infinite values, or resume from an earlier checkpoint.")
         checked = upto
 
+    # Ctrl-C (or the notebook's stop button) is honoured between steps, so the checkpoint written on interrupt is
+    # a consistent state and resuming from it is exact. A second Ctrl-C interrupts at once.
+    stop = {"requested": False, "in_step": False}
+    previous_handler = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum, frame):
+            if stop["requested"]:
+                raise KeyboardInterrupt
+            stop["requested"] = True
+
+        previous_handler = signal.signal(signal.SIGINT, on_sigint)
+
     try:
         for step in range(start_step + 1, steps + 1):
+            stop["in_step"] = True
             # [step] -- one training step; the chapter *Your first GAN* prints the lines between these markers
             real = next(batches)
             if isinstance(real, (tuple, list)):
@@ -250,6 +265,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                 record[step - 1, 2] = torch.sigmoid(real_logits).mean()
                 record[step - 1, 3] = torch.sigmoid(fake_logits).mean()
             done = step
+            stop["in_step"] = False
             if step % check_every == 0 or step in schedule or step == steps or (
                     checkpoint_every and step % checkpoint_every == 0):
                 check_finite(step)
@@ -267,14 +283,19 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                 if step % max(1, steps // 50) == 0 or step == steps:
                     r = record[step - 1].tolist()
                     bar.set_postfix(L_D=f"{r[0]:.3f}", L_G=f"{r[1]:.3f}", refresh=False)
+            if stop["requested"] and step < steps:
+                raise KeyboardInterrupt
         if checkpoint is not None:
             save_checkpoint(checkpoint, state(done))
     except KeyboardInterrupt:
         history.interrupted = True
-        print(f"{desc}: interrupted after step {done}; the models and the history so far are kept"
-              + (f", checkpoint saved to {checkpoint}" if checkpoint is not None else "") + ".", flush=True)
-        if checkpoint is not None:
+        consistent = not stop["in_step"]  # False after a second Ctrl-C in the middle of a step
+        if checkpoint is not None and consistent:
             save_checkpoint(checkpoint, state(done))
+        print(f"{desc}: interrupted after step {done}; the models and the history so far are kept"
+              + (f", checkpoint saved to {checkpoint}" if checkpoint is not None and consistent else "")
+              + ("" if consistent else " (stopped inside a step: the last periodic checkpoint is the one to "
+                 "resume from)") + ".", flush=True)
     except TrainingDiverged:
         if on_nonfinite == "rollback":
             ckpt = load_checkpoint(checkpoint, kind="gan")
@@ -284,6 +305,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         else:
             raise
     finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
         if bar is not None:
             bar.close()
     if device.type == "cuda":

@@ -81,10 +81,43 @@ def test_checkpoint_from_another_model_is_refused(tmp_path):
         gt.train_gan(G, other_D, batches, steps=4, progress="off", checkpoint=ckpt, resume=True)
 
 
-def test_keyboard_interrupt_keeps_model_and_history(tmp_path):
+def test_ctrl_c_finishes_the_step_then_stops_with_a_consistent_checkpoint(tmp_path):
+    import os
+    import signal
+
+    class CtrlCAt:
+        """Sends SIGINT to this process while step `n` is running (as the notebook's stop button does)."""
+
+        def __init__(self, inner, n):
+            self.inner, self.n, self.i = inner, n, 0
+
+        def __next__(self):
+            self.i += 1
+            if self.i == self.n:
+                os.kill(os.getpid(), signal.SIGINT)
+            return next(self.inner)
+
+        def state_dict(self):
+            return self.inner.state_dict()
+
+    G, D, batches = _setup()
+    ckpt = tmp_path / "c.pt"
+    hist = gt.train_gan(G, D, CtrlCAt(batches, 4), steps=10, seed=2, progress="off", checkpoint=ckpt)
+    assert hist.interrupted and hist.steps == 4 and torch.isfinite(hist.d_loss).all()
+    assert gt.load_checkpoint(ckpt)["step"] == 4
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handler restored
+    # the interrupted run resumes to exactly the uninterrupted one
+    G2, D2, b2 = _setup(seed=7)
+    resumed = gt.train_gan(G2, D2, b2, steps=10, seed=2, progress="off", checkpoint=ckpt, resume=True)
+    G3, D3, b3 = _setup()
+    full = gt.train_gan(G3, D3, b3, steps=10, seed=2, progress="off")
+    assert torch.equal(resumed.d_loss, full.d_loss)
+
+
+def test_interrupt_from_inside_a_step_keeps_the_model_but_not_a_partial_checkpoint(tmp_path):
     G, D, batches = _setup()
 
-    class StopAfter:
+    class RaiseAt:
         def __init__(self, inner, n):
             self.inner, self.n = inner, n
 
@@ -95,9 +128,9 @@ def test_keyboard_interrupt_keeps_model_and_history(tmp_path):
             return next(self.inner)
 
     ckpt = tmp_path / "c.pt"
-    hist = gt.train_gan(G, D, StopAfter(batches, 4), steps=10, progress="off", checkpoint=ckpt)
-    assert hist.interrupted and hist.steps == 4 and torch.isfinite(hist.d_loss).all()
-    assert gt.load_checkpoint(ckpt)["step"] == 4
+    hist = gt.train_gan(G, D, RaiseAt(batches, 6), steps=10, progress="off", checkpoint=ckpt, checkpoint_every=5)
+    assert hist.interrupted and hist.steps == 6
+    assert gt.load_checkpoint(ckpt)["step"] == 5  # the last consistent checkpoint
 
 
 def test_divergence_stops_with_step_and_loss_or_rolls_back(tmp_path):

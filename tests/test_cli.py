@@ -1,0 +1,125 @@
+"""The command line: train / sample / evaluate, interruption (SIGINT, SIGKILL) and exact resume, clear errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import gantutor as gt
+from gantutor.cli import main
+
+ENV = {**os.environ, "GANTUTOR_PROGRESS": "off", "MPLBACKEND": "Agg"}
+
+
+def _train_cmd(out, steps):
+    return [sys.executable, "-m", "gantutor", "train", "toy-gan", "--data", "ring", "--steps", str(steps),
+            "--checkpoint-every", "25", "--snapshots", "0", "--progress", "off", "--out", str(out)]
+
+
+def _kill_midway(out, steps, sig):
+    proc = subprocess.Popen(_train_cmd(out, steps), env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ckpt = out / "checkpoint.pt"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if ckpt.exists():
+            try:
+                if gt.load_checkpoint(ckpt)["step"] >= 50:
+                    break
+            except ValueError:  # being replaced right now
+                pass
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    stdout, _ = proc.communicate(timeout=60)
+    return proc, stdout, gt.load_checkpoint(ckpt)["step"]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, sig):
+    steps = 1500
+    full = tmp_path / "full"
+    subprocess.run(_train_cmd(full, steps), env=ENV, check=True, capture_output=True)
+    cut = tmp_path / "cut"
+    proc, stdout, at = _kill_midway(cut, steps, sig)
+    assert 0 < at < steps, "the run finished before it could be interrupted; raise `steps`"
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130 and b"--resume" in stdout
+    subprocess.run([sys.executable, "-m", "gantutor", "train", "--resume", "--out", str(cut), "--progress", "off"],
+                   env=ENV, check=True, capture_output=True)
+    a, b = gt.load_checkpoint(full / "checkpoint.pt"), gt.load_checkpoint(cut / "checkpoint.pt")
+    assert a["step"] == b["step"] == steps
+    assert torch.equal(a["record"], b["record"])  # every loss, bit for bit
+    for k in a["generator"]:
+        assert torch.equal(a["generator"][k], b["generator"][k])
+    assert not [p for p in cut.iterdir() if p.suffix == ".tmp"]
+
+
+def test_sample_and_evaluate_a_run(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "toy-gan", "--data", "ring", "--steps", "60", "--out", str(out), "--progress", "off"]) == 0
+    assert {"config.json", "checkpoint.pt", "history.csv", "curves.png"} <= {p.name for p in out.iterdir()}
+    assert len((out / "history.csv").read_text().splitlines()) == 61
+    assert main(["sample", str(out), "--n", "32", "--seed", "3"]) == 0
+    assert (out / "samples_seed3.png").is_file()
+    assert main(["evaluate", str(out), "--n", "128"]) == 0
+    report = json.loads((out / "evaluation.json").read_text())
+    assert report["modes"] == 8 and 0 <= report["modes_covered"] <= 8 and report["step"] == 60
+
+
+def test_memorisation_check_on_images(tmp_path, mnist_root):
+    out = tmp_path / "mnist"
+    assert main(["train", "mlp-gan", "--data", "mnist", "--steps", "5", "--subset", "256", "--batch-size", "32",
+                 "--out", str(out), "--progress", "off"]) == 0
+    assert main(["evaluate", str(out), "--n", "16"]) == 0
+    report = json.loads((out / "evaluation.json").read_text())
+    assert report["nn_distance_train"] > 0 and report["nn_distance_test"] > 0
+    assert (out / "samples.png").is_file()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "vae", "--data", "mnist"], "Unknown model 'vae'. Choose one of: mlp-gan, toy-gan"),
+    (["train", "toy-gan", "--data", "cifar"], "Unknown dataset 'cifar'. Choose one of: mnist, fashion-mnist"),
+    (["train", "mlp-gan", "--data", "ring"], "trains on image data; --data 'ring' does not fit. Use one of: mnist"),
+    (["train", "toy-gan", "--data", "ring", "--steps", "0"], "--steps must be a positive integer"),
+    (["train", "toy-gan", "--data", "ring", "--batch-size", "-4"], "--batch-size must be a positive integer"),
+    (["train", "toy-gan", "--data", "ring", "--lr", "0"], "--lr must be positive"),
+    (["train", "toy-gan", "--data", "ring", "--checkpoint-every", "-1"], "--checkpoint-every must be a non-negative"),
+    (["train", "toy-gan", "--data", "ring", "--steps", "2", "--loss", "wasserstein"],
+     "Unknown GAN loss 'wasserstein'. Known losses: minimax, non-saturating"),
+    (["train", "--data", "ring"], "train needs a model and --data"),
+    (["train", "--resume"], "--resume needs a run folder with config.json"),
+    (["sample", "NOWHERE"], "is not a run folder (no config.json)"),
+    (["evaluate", "NOWHERE"], "is not a run folder (no config.json)"),
+    (["train", "toy-gan", "--data", "ring", "--device", "gpu0"], "Cannot use device 'gpu0'"),
+])
+def test_bad_input_says_what_to_do(tmp_path, capsys, argv, message):
+    argv = [a.replace("NOWHERE", str(tmp_path / "nothing")) for a in argv]
+    if argv[0] == "train" and "--out" not in argv:
+        argv += ["--out", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv + (["--progress", "off"] if argv[0] == "train" else []))
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_existing_run_is_not_overwritten_silently(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "toy-gan", "--data", "ring", "--steps", "3", "--out", str(out), "--progress", "off"]) == 0
+    with pytest.raises(SystemExit):
+        main(["train", "toy-gan", "--data", "ring", "--steps", "3", "--out", str(out), "--progress", "off"])
+    assert "already holds a run. Continue it with --resume" in capsys.readouterr().err
+    assert main(["train", "toy-gan", "--data", "ring", "--steps", "3", "--out", str(out), "--progress", "off",
+                 "--overwrite"]) == 0
+
+
+def test_missing_dataset_offline_is_a_clear_cli_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("GANTUTOR_DATA", str(tmp_path / "empty"))
+    with pytest.raises(SystemExit):
+        main(["train", "mlp-gan", "--data", "mnist", "--steps", "2", "--out", str(tmp_path / "r"),
+              "--progress", "off"])
+    err = capsys.readouterr().err
+    assert "MNIST files are missing" in err and "GANTUTOR_DATA" in err
