@@ -9,12 +9,16 @@ A run folder holds ``config.json`` (every option), ``checkpoint.pt`` (models, op
 written atomically), ``history.csv`` (per-step losses and discriminator outputs), ``snapshots.png`` and
 ``samples.png``. Ctrl-C stops training cleanly after the current step and saves a checkpoint; a killed process
 resumes from its last periodic checkpoint.
+
+Several processes: ``torchrun --nproc_per_node=N -m gantutor train ...`` trains with DistributedDataParallel (NCCL on
+GPUs, gloo on CPUs); each rank trains on its shard of the data, and rank 0 writes the run folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -80,10 +84,32 @@ def _config_from_args(args) -> dict:
 
 
 def cmd_train(args) -> int:
+    """Train; under torchrun (WORLD_SIZE > 1) with DistributedDataParallel, NCCL on GPUs and gloo on CPUs."""
+    out = Path(args.out)
+    world = int(os.environ.get("WORLD_SIZE", "1"))  # set by torchrun
+    rank = 0
+    if world > 1:
+        import torch.distributed as dist
+
+        use_cuda = torch.cuda.is_available() and (args.device or "cuda").startswith("cuda")
+        dist.init_process_group("nccl" if use_cuda else "gloo")
+        rank = dist.get_rank()
+        if use_cuda:
+            args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+            torch.cuda.set_device(torch.device(args.device))
+        else:
+            args.device = "cpu"
+    try:
+        return _train(args, out, world, rank)
+    finally:
+        if world > 1:
+            torch.distributed.destroy_process_group()
+
+
+def _train(args, out: Path, world: int, rank: int) -> int:
     from .plot import plot_gan_history, plot_snapshots, show_images
     from .train import train_gan
 
-    out = Path(args.out)
     if args.resume:
         if not (out / "config.json").is_file():
             raise UsageError(f"--resume needs a run folder with config.json; {out} has none. Start a run with "
@@ -93,24 +119,34 @@ def cmd_train(args) -> int:
             cfg["steps"] = args.steps
     else:
         cfg = _config_from_args(args)
-        if (out / "checkpoint.pt").exists() and not args.overwrite:
-            raise UsageError(f"{out} already holds a run. Continue it with --resume, choose another --out, or "
-                             f"pass --overwrite to start again there.")
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "config.json").write_text(json.dumps(cfg, indent=2))
+        if rank == 0:
+            if (out / "checkpoint.pt").exists() and not args.overwrite:
+                raise UsageError(f"{out} already holds a run. Continue it with --resume, choose another --out, or "
+                                 f"pass --overwrite to start again there.")
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "config.json").write_text(json.dumps({**cfg, "world_size": world}, indent=2))
     device = get_device(args.device)
     seed_everything(cfg["seed"])
     G, D = (m.to(device) for m in _build(cfg["model"]))
     data = _load_data(cfg["data"], cfg["subset"], device, cfg["seed"])
-    batches = gdata.TensorBatches(data, batch_size=cfg["batch_size"], seed=cfg["seed"])
+    if world > 1:  # each rank trains on its own shard; DDP averages the gradients so weights stay identical
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        data = data[rank::world]
+        ids = [device.index] if device.type == "cuda" else None
+        G, D = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
+        torch.distributed.barrier()
+    batches = gdata.TensorBatches(data, batch_size=cfg["batch_size"], seed=cfg["seed"] + rank)
     try:
-        hist = train_gan(G, D, batches, steps=cfg["steps"], loss=cfg["loss"], lr=cfg["lr"], seed=cfg["seed"],
+        hist = train_gan(G, D, batches, steps=cfg["steps"], loss=cfg["loss"], lr=cfg["lr"], seed=cfg["seed"] + rank,
                          snapshots=cfg["snapshots"], checkpoint=out / "checkpoint.pt",
                          checkpoint_every=cfg["checkpoint_every"], resume=args.resume,
                          progress=args.progress, desc=cfg["model"])
     except TrainingDiverged as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
+    if rank != 0:
+        return 130 if hist.interrupted else 0
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -90,7 +90,15 @@ def _torchvision_dataset(name: str, train: bool, root: Path | None, download: bo
             f"Put the raw files (torchvision layout: <root>/{cls.__name__}/raw/) there, or point {DATA_ENV} at a "
             f"folder that has them (e.g. `export {DATA_ENV}=/path/to/data`), or connect to the internet and run "
             f"again so torchvision can download them.")
-    return cls(str(root), train=train, download=False)
+    try:
+        ds = cls(str(root), train=train, download=False)
+        _ = ds.data.shape, ds.targets.shape
+    except Exception as err:
+        raise DatasetNotFoundError(
+            f"{cls.__name__} files in {raw} could not be read ({type(err).__name__}: {' '.join(str(err).split())[:200]}). "
+            f"They may be truncated or corrupt: delete the folder's files so torchvision downloads them again, or "
+            f"replace them with intact copies (torchvision's MNIST files are md5-checked on download).") from None
+    return ds
 
 
 @dataclass

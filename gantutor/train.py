@@ -65,6 +65,11 @@ class GANHistory:
         return {name: float(getattr(self, name)[-k:].mean()) for name in ("d_loss", "g_loss", "d_real", "d_fake")}
 
 
+def _unwrap(model: nn.Module) -> nn.Module:
+    """The module inside a DistributedDataParallel (or similar) wrapper."""
+    return getattr(model, "module", model)
+
+
 def _snapshot_schedule(steps: int, count: int) -> list[int]:
     if count <= 0:
         return []
@@ -126,12 +131,16 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         raise ValueError(f"checkpoint_every must be a non-negative integer, got {checkpoint_every!r}.")
     if (resume or checkpoint_every or on_nonfinite == "rollback") and checkpoint is None:
         raise ValueError("resume, checkpoint_every and on_nonfinite='rollback' need checkpoint=<file>.")
-    if not hasattr(generator, "latent_dim"):
+    if not hasattr(_unwrap(generator), "latent_dim"):
         raise TypeError("generator needs a `latent_dim` attribute (the size of its noise input).")
     objective = get_gan_loss(loss)
     mode = _progress_mode(progress)
     device = next(generator.parameters()).device
-    latent = generator.latent_dim
+    latent = _unwrap(generator).latent_dim
+    # Under torchrun, pass DistributedDataParallel-wrapped models: gradients are averaged across ranks, so the
+    # weights stay identical; only rank 0 writes checkpoints.
+    writes = not (torch.distributed.is_available() and torch.distributed.is_initialized()
+                  and torch.distributed.get_rank() != 0)
     noise_gen = None
     if seed is not None:
         noise_gen = torch.Generator(device=device).manual_seed(seed)
@@ -150,11 +159,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     record = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, d_real, d_fake — kept on device, no sync
     schedule = _snapshot_schedule(steps, snapshots)
     history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom")
-    models = {"generator": type(generator).__name__, "discriminator": type(discriminator).__name__}
+    models = {"generator": type(_unwrap(generator)).__name__, "discriminator": type(_unwrap(discriminator)).__name__}
 
     def state(step: int) -> dict:
         return {"format": "gantutor-checkpoint", "kind": "gan", "step": step, "steps": steps, "models": models,
-                "generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+                "generator": _unwrap(generator).state_dict(), "discriminator": _unwrap(discriminator).state_dict(),
                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "record": record[:step].cpu(),
                 "snapshot_steps": list(history.snapshot_steps), "snapshots": list(history.snapshots),
                 "fixed_noise": fixed_noise.cpu(), "rng_cpu": torch.get_rng_state(),
@@ -166,8 +175,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         if ckpt["models"] != models:
             raise ValueError(f"{checkpoint} was saved for {ckpt['models']}, not {models}; build the same "
                              f"networks, or use another checkpoint file.")
-        generator.load_state_dict(ckpt["generator"])
-        discriminator.load_state_dict(ckpt["discriminator"])
+        _unwrap(generator).load_state_dict(ckpt["generator"])
+        _unwrap(discriminator).load_state_dict(ckpt["discriminator"])
         opt_g.load_state_dict(ckpt["opt_g"])
         opt_d.load_state_dict(ckpt["opt_d"])
         done = ckpt["step"]
@@ -276,7 +285,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                     print(f"{desc} step {step:>6}/{steps} | L_D {r[0]:.3f} | L_G {r[1]:.3f} | "
                           f"D(x) {r[2]:.3f} | D(G(z)) {r[3]:.3f} | {time.perf_counter() - start:6.1f} s",
                           file=sys.stdout, flush=True)
-            if checkpoint_every and step % checkpoint_every == 0:
+            if writes and checkpoint_every and step % checkpoint_every == 0:
                 save_checkpoint(checkpoint, state(step))
             if bar is not None:
                 bar.update(1)
@@ -285,12 +294,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                     bar.set_postfix(L_D=f"{r[0]:.3f}", L_G=f"{r[1]:.3f}", refresh=False)
             if stop["requested"] and step < steps:
                 raise KeyboardInterrupt
-        if checkpoint is not None:
+        if writes and checkpoint is not None:
             save_checkpoint(checkpoint, state(done))
     except KeyboardInterrupt:
         history.interrupted = True
         consistent = not stop["in_step"]  # False after a second Ctrl-C in the middle of a step
-        if checkpoint is not None and consistent:
+        if writes and checkpoint is not None and consistent:
             save_checkpoint(checkpoint, state(done))
         print(f"{desc}: interrupted after step {done}; the models and the history so far are kept"
               + (f", checkpoint saved to {checkpoint}" if checkpoint is not None and consistent else "")

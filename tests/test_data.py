@@ -105,3 +105,16 @@ def test_toy_distributions_have_documented_modes():
     assert math.isclose(float(pts.mean()), 0.0, abs_tol=0.2)
     with pytest.raises(ValueError):
         gt.sample_ring(0)
+
+
+def test_corrupt_dataset_files_say_what_to_do(tmp_path, monkeypatch):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                 "t10k-labels-idx1-ubyte"):
+        (raw / name).write_bytes(b"\x00\x00\x08\x03 not really an idx file")
+    monkeypatch.setenv(DATA_ENV, str(tmp_path))
+    with pytest.raises(gt.DatasetNotFoundError) as err:
+        gt.load_mnist(download=False)
+    msg = str(err.value)
+    assert "could not be read" in msg and str(raw) in msg and "delete the folder's files" in msg
