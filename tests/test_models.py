@@ -53,7 +53,9 @@ def test_shapes_and_ranges():
 
 
 def test_bad_shapes_explain_themselves():
-    with pytest.raises(ValueError, match=r"noise of shape \(N, 100\)"):
+    with pytest.raises(ValueError, match=r"noise of shape \(N, 100\).*latent_dim=64 to match"):
         gt.MLPGenerator()(torch.randn(3, 64))
+    with pytest.raises(ValueError, match=r"expects 784 values per image.*convert colour images to grey"):
+        gt.MLPDiscriminator()(torch.randn(3, 3, 28, 28))
     with pytest.raises(ValueError, match="expects 784 values per image"):
         gt.MLPDiscriminator()(torch.randn(3, 1, 32, 32))

@@ -38,7 +38,9 @@ class MLPGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
-            raise ValueError(f"MLPGenerator expects noise of shape (N, {self.latent_dim}), got {tuple(z.shape)}.")
+            raise ValueError(f"MLPGenerator expects noise of shape (N, {self.latent_dim}), got {tuple(z.shape)}. "
+                             f"Draw it with torch.randn(N, generator.latent_dim), or build the generator with "
+                             f"latent_dim={z.shape[-1] if z.dim() else '...'} to match your noise.")
         return self.net(z).view(z.shape[0], *self.image_shape)
 
 
@@ -61,7 +63,9 @@ class MLPDiscriminator(nn.Module):
         flat = x.reshape(x.shape[0], -1)
         if flat.shape[1] != self.in_features:
             raise ValueError(f"MLPDiscriminator expects {self.in_features} values per image, got "
-                             f"{flat.shape[1]} (input shape {tuple(x.shape)}).")
+                             f"{flat.shape[1]} (input shape {tuple(x.shape)}). Give it images of shape "
+                             f"(N, 1, 28, 28) — one channel, MNIST-sized: convert colour images to grey and resize "
+                             f"them — or build it with image_shape=(C, H, W) to match your data.")
         return self.net(flat).squeeze(1)
 
 
