@@ -23,6 +23,9 @@ def test_book_builds_without_warnings(built_book):
     ch3 = (html / "chapters" / "03_gan_objective.html").read_text()
     assert "_static/@jupyter-widgets/html-manager/dist/embed-amd.js" in ch3 and "cdnjs.cloudflare.com" not in ch3
     assert (html / "_static" / "mathjax" / "es5" / "tex-mml-chtml.js").is_file()
+    # key terms link to the glossary; numbered figures carry captions
+    assert ch1.count("glossary.html#term-") >= 10
+    assert re.search(r"Fig\. 2\.\d", page) and "<figcaption>" in page
     # the status page has one row per notebook, from the run records
     status = (html / "status.html").read_text()
     assert status.count("<tr") == 1 + len(toc_notebooks(ROOT))
