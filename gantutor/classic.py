@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 
 
@@ -131,8 +129,3 @@ def accuracy(pred: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of predictions equal to the labels."""
     return float((pred == y).float().mean())
 
-
-def gaussian_log_density_2d(points: torch.Tensor, mean: torch.Tensor, std: float) -> torch.Tensor:
-    """Log density of an isotropic 2-D Gaussian (a helper for toy figures)."""
-    d = ((points - mean) ** 2).sum(-1)
-    return -d / (2 * std ** 2) - math.log(2 * math.pi * std ** 2)

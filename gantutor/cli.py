@@ -49,8 +49,6 @@ def _build(model: str):
 
 
 def _load_data(name: str, subset, device, seed: int, train: bool = True):
-    if name not in DATASETS:
-        raise UsageError(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
     if DATASETS[name] == "image":
         return gdata.load_images(name, train=train, subset=subset, device=device, seed=seed).images
     sampler = gdata.sample_ring if name == "ring" else gdata.sample_grid
@@ -277,7 +275,5 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, FileNotFoundError, gdata.DatasetNotFoundError) as err:
-        parser.exit(2, f"error: {err}\n")
-    except ValueError as err:  # e.g. a checkpoint from another model, an unknown loss
+    except (ValueError, FileNotFoundError) as err:  # bad options, unknown names, missing data or checkpoints
         parser.exit(2, f"error: {err}\n")
