@@ -78,9 +78,15 @@ def test_every_page_renders_in_a_browser(built_book, server):
                     if m.type == "error" and "Failed to load resource" not in m.text else None)
             page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
             page.goto(server + rel, wait_until="networkidle")
-            page.wait_for_timeout(500)
-            page.wait_for_function("() => !window.MathJax || !MathJax.startup || MathJax.startup.promise",
-                                   timeout=10_000)
+            # MathJax and mermaid render asynchronously after load: wait for them (and the images) to finish,
+            # then let the checks below report whatever is still missing.
+            page.evaluate("async () => { if (window.MathJax && MathJax.startup) await MathJax.startup.promise; }")
+            for ready in ("() => [...document.querySelectorAll('.mermaid')].every(e => e.querySelector('svg'))",
+                          "() => [...document.images].every(i => i.complete)"):
+                try:
+                    page.wait_for_function(ready, timeout=15_000)
+                except playwright.TimeoutError:
+                    pass
             info = page.evaluate(CHECK_JS)
             page.screenshot(path=str(SHOTS / (rel.replace("/", "__")[:-5] + ".png")), full_page=True)
             math_total += info["mathCount"]
