@@ -16,9 +16,11 @@ from .data import (DatasetNotFoundError, ImageData, TensorBatches, data_root, gr
 from .classic import PCA, GaussianClassModel, accuracy, fit_logistic_regression
 from .losses import (GAN_LOSSES, GANLoss, discriminator_loss, generator_loss_minimax, generator_loss_nonsaturating,
                      get_gan_loss)
-from .metrics import mode_coverage
+from .metrics import (class_coverage, classifier_score, evaluate_images, fid_from_features,
+                      importance_sampled_log_likelihood, kid_from_features, mode_coverage, precision_recall)
+from . import features
 from .models import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator, count_parameters
-from .plot import image_grid, plot_gan_history, plot_snapshots, scatter_2d, show_images
+from .plot import image_grid, plot_gan_history, plot_gradient_norms, plot_snapshots, scatter_2d, show_images
 from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything,
                       with_overrides)
 from . import theory
@@ -30,9 +32,11 @@ __all__ = [
     "__version__", "DatasetNotFoundError", "ImageData", "TensorBatches", "data_root", "grid_centers",
     "load_fashion_mnist", "load_images", "load_mnist", "ring_centers", "sample_grid", "sample_ring", "GAN_LOSSES",
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
-    "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_snapshots",
+    "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_gradient_norms", "plot_snapshots",
     "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
     "seed_everything", "with_overrides", "GANHistory", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "Text", "TrainingDiverged",
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
-    "accuracy", "fit_logistic_regression", "mode_coverage",
+    "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",
+    "evaluate_images", "fid_from_features", "importance_sampled_log_likelihood", "kid_from_features",
+    "precision_recall",
 ]

@@ -210,6 +210,8 @@ def cmd_evaluate(args) -> int:
     from .train import sample
 
     cfg, state, G, _ = _load_run(Path(args.run))
+    if args.n < 16:
+        raise UsageError(f"--n must be at least 16 (the metrics compare sets of samples), got {args.n}.")
     x = sample(G, args.n, seed=args.seed)
     report = {"step": state["step"], "samples": args.n}
     if cfg["data"] in ("ring", "grid"):
@@ -225,6 +227,14 @@ def cmd_evaluate(args) -> int:
         d_test = torch.cdist(flat, test).min(1).values
         report.update(nn_distance_train=round(float(d_train.median()), 4),
                       nn_distance_test=round(float(d_test.median()), 4))
+        # the evaluation chapter's metrics, against as many test images as samples (FID depends on the count)
+        from .metrics import evaluate_images
+
+        real = test[torch.randperm(len(test), generator=torch.Generator().manual_seed(args.seed))[:args.n]]
+        metrics = evaluate_images(real.view(-1, 1, 28, 28), x.view(-1, 1, 28, 28).clamp(-1, 1), cfg["data"],
+                                  kid_subset=min(1000, args.n))
+        report.update({k: (round(v, 6) if isinstance(v, float) else v) for k, v in metrics.items()},
+                      feature_network=f"gantutor.features:{cfg['data']}")
     print(json.dumps(report, indent=2))
     (Path(args.run) / "evaluation.json").write_text(json.dumps(report, indent=2))
     return 0

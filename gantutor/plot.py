@@ -64,15 +64,38 @@ def plot_gan_history(history, smooth: int | None = None, axes=None):
     axes[0].set_xlabel("step")
     axes[0].set_title("Losses")
     axes[0].legend(loc="best", fontsize=8)
-    line(axes[1], history.d_real, "mean $D(x)$, real")
-    line(axes[1], history.d_fake, "mean $D(G(z))$, fake")
-    axes[1].axhline(0.5, color="gray", ls="--", lw=1, label="1/2")
-    axes[1].set_ylim(-0.02, 1.02)
+    if getattr(history, "probabilities", True):
+        line(axes[1], history.d_real, "mean $D(x)$, real")
+        line(axes[1], history.d_fake, "mean $D(G(z))$, fake")
+        axes[1].axhline(0.5, color="gray", ls="--", lw=1, label="1/2")
+        axes[1].set_ylim(-0.02, 1.02)
+        axes[1].set_title("Discriminator outputs")
+    else:  # critics and least-squares / hinge discriminators output unbounded scores, not probabilities
+        line(axes[1], history.d_real, "mean score, real")
+        line(axes[1], history.d_fake, "mean score, fake")
+        axes[1].set_title("Discriminator scores")
     axes[1].set_xlabel("step")
-    axes[1].set_title("Discriminator outputs")
     axes[1].legend(loc="best", fontsize=8)
     plt.tight_layout()
     return axes
+
+
+def plot_gradient_norms(history, smooth: int | None = None, ax=None):
+    """The norms of D's and G's gradients per step (moving averages, log scale) from :func:`train_gan`'s record."""
+    if len(getattr(history, "g_grad_norm", [])) == 0:
+        raise ValueError("This history has no gradient norms (it was recorded by an older gantutor).")
+    smooth = smooth or max(1, history.steps // 100)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.6))
+    x = torch.arange(1, history.steps + 1)
+    for y, label in ((history.d_grad_norm, "$\\|\\nabla_D\\|$ (discriminator)"),
+                     (history.g_grad_norm, "$\\|\\nabla_G\\|$ (generator)")):
+        ys = _smooth(y, smooth)
+        ax.semilogy(x[len(x) - len(ys):].numpy(), ys.clamp_min(1e-12).numpy(), label=label)
+    ax.set_xlabel("step")
+    ax.set_title("Gradient norms")
+    ax.legend(loc="best", fontsize=8)
+    return ax
 
 
 def plot_snapshots(history, n: int = 16, nrow: int = 4):

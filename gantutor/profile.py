@@ -47,6 +47,14 @@ class Profile:
     eval_samples: int
     #: Steps for fitting small 2-D toy models.
     toy_steps: int
+    #: Images per set for image metrics (FID, precision–recall ...) in *Evaluating generative models*.
+    metric_samples: int = 10000
+    #: GAN steps per seed in the evaluation chapter's stability experiment.
+    eval_gan_steps: int = 2000
+    #: Seeds (independent training runs) wherever a result is reported as mean ± spread.
+    seeds: int = 3
+    #: Generator steps per run in the comparison of GAN variants on the toy distributions.
+    variant_steps: int = 3000
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -57,11 +65,14 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(name="smoke", train_subset=2048, gan_steps=40, gan_batch_size=64, gan_snapshots=3,
-                     demo_steps=5, eval_samples=256, toy_steps=50),
+                     demo_steps=5, eval_samples=256, toy_steps=50, metric_samples=500,
+                     eval_gan_steps=30, seeds=2, variant_steps=20),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
-                   demo_steps=200, eval_samples=2000, toy_steps=5000),
+                   demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
+                   eval_gan_steps=2000, seeds=3, variant_steps=3000),
     "gpu": Profile(name="gpu", train_subset=None, gan_steps=30000, gan_batch_size=128, gan_snapshots=9,
-                   demo_steps=500, eval_samples=10000, toy_steps=20000),
+                   demo_steps=500, eval_samples=10000, toy_steps=20000, metric_samples=10000,
+                   eval_gan_steps=20000, seeds=5, variant_steps=20000),
 }
 
 

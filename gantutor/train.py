@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
-from .losses import GANLoss, get_gan_loss
+from .losses import GANLoss, get_gan_loss, gradient_penalty
 
 PROGRESS_ENV = "GANTUTOR_PROGRESS"
 
@@ -52,6 +52,15 @@ class GANHistory:
     interrupted: bool = False
     #: The checkpoint step training rolled back to after a non-finite loss, else None.
     rolled_back_to: int | None = None
+    #: ``(step, on_snapshot(step, generator))`` at each snapshot step, when ``on_snapshot`` was given.
+    evaluations: list = field(default_factory=list)
+    #: True when ``d_real``/``d_fake`` are probabilities (logit losses); False when they are raw critic scores.
+    probabilities: bool = True
+    #: The optimiser settings used: ``{"optimizer", "lr", "betas"}``.
+    optimizer: dict = field(default_factory=dict)
+    #: Euclidean norm of all of D's gradients (its last update of the step) and of G's gradients, per step.
+    d_grad_norm: torch.Tensor = field(default_factory=lambda: torch.empty(0))
+    g_grad_norm: torch.Tensor = field(default_factory=lambda: torch.empty(0))
 
     @property
     def steps(self) -> int:
@@ -68,6 +77,12 @@ class GANHistory:
 def _unwrap(model: nn.Module) -> nn.Module:
     """The module inside a DistributedDataParallel (or similar) wrapper."""
     return getattr(model, "module", model)
+
+
+def _grad_norm(model: nn.Module, device) -> torch.Tensor:
+    """Norm of all parameter gradients of ``model`` together (a device tensor; no synchronisation)."""
+    norms = [torch.linalg.vector_norm(p.grad) for p in model.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros((), device=device)
 
 
 def _snapshot_schedule(steps: int, count: int) -> list[int]:
@@ -91,11 +106,11 @@ def _progress_mode(progress) -> str:
 
 
 def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps: int,
-              loss: str | GANLoss = "non-saturating", lr: float = 2e-4, betas=(0.5, 0.999),
+              loss: str | GANLoss = "non-saturating", lr: float | None = None, betas=None,
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
-              progress: str | bool | None = None, desc: str = "GAN", optimizer: str = "adam",
+              progress: str | bool | None = None, desc: str = "GAN", optimizer: str | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_nonfinite: str = "stop", check_every: int = 50) -> GANHistory:
+              on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -105,8 +120,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             same device as the models — e.g. :class:`gantutor.data.TensorBatches`.
         steps: number of D+G update pairs.
         loss: a name from :data:`gantutor.losses.GAN_LOSSES` or a :class:`~gantutor.losses.GANLoss`.
-        lr, betas: optimiser settings for both networks (DCGAN's Adam 2e-4 and (0.5, 0.999) by default).
-        optimizer: ``"adam"`` or ``"sgd"`` (plain gradient descent, ``betas`` unused) for both networks.
+        lr, betas, optimizer: optimiser settings for both networks: ``"adam"``, ``"rmsprop"`` or ``"sgd"`` (plain
+            gradient descent); ``betas`` are Adam's. Unset, they are the loss's published settings (e.g. WGAN-GP:
+            Adam 1e-4, (0, 0.9)), else DCGAN's Adam 2e-4, (0.5, 0.999).
         fixed_noise: noise for the snapshots (default: 64 draws from the seeded generator).
         snapshots: how many snapshots of ``G(fixed_noise)`` to keep, evenly spaced from step 0 to ``steps``.
         seed: seeds the noise drawn during training (``None``: PyTorch's global generator).
@@ -119,6 +135,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         on_nonfinite: when a loss becomes NaN or infinite, ``'stop'`` raises :class:`TrainingDiverged` naming the
             step and the loss; ``'rollback'`` also restores the last checkpoint's models and returns its history.
         check_every: steps between finiteness checks (each check reads the losses from the device once).
+        on_snapshot: ``on_snapshot(step, generator)`` is called at each snapshot step with the generator in eval
+            mode (e.g. to compute FID during training); its results are kept in ``history.evaluations``. It must
+            not draw from PyTorch's global random generator if runs are to stay reproducible.
 
     A ``KeyboardInterrupt`` (the notebook's stop button) ends training cleanly: the models keep their weights and
     the returned history covers the completed steps, with ``history.interrupted = True``.
@@ -148,17 +167,37 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         fixed_noise = torch.randn(64, latent, device=device, generator=noise_gen)
     fixed_noise = fixed_noise.to(device)
 
+    lr = lr if lr is not None else (objective.lr or 2e-4)
+    betas = tuple(betas) if betas is not None else (objective.betas or (0.5, 0.999))
+    optimizer = optimizer or objective.optimizer or "adam"
     if optimizer == "adam":
         opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+    elif optimizer == "rmsprop":
+        opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr)
+        opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr)
     elif optimizer == "sgd":
         opt_g = torch.optim.SGD(generator.parameters(), lr=lr)
         opt_d = torch.optim.SGD(discriminator.parameters(), lr=lr)
     else:
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}.")
-    record = torch.zeros(steps, 4, device=device)  # d_loss, g_loss, d_real, d_fake — kept on device, no sync
+        raise ValueError(f"optimizer must be 'adam', 'rmsprop' or 'sgd', got {optimizer!r}.")
+    # d_loss, g_loss, d_real, d_fake, |grad D|, |grad G| — kept on the device, so recording costs no sync
+    record = torch.zeros(steps, 6, device=device)
     schedule = _snapshot_schedule(steps, snapshots)
-    history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom")
+    history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom",
+                         probabilities=objective.probabilistic,
+                         optimizer={"optimizer": optimizer, "lr": lr, "betas": betas if optimizer == "adam" else None})
+    num_classes = getattr(_unwrap(generator), "num_classes", None)   # set by conditional generators
+    fixed_cond = () if num_classes is None else (torch.arange(len(fixed_noise), device=device) % num_classes,)
+
+    def split_batch(batch):
+        """``(real, cond)``: ``cond`` holds the labels for a conditional generator, else it is empty."""
+        if isinstance(batch, (tuple, list)):
+            return batch[0], (() if num_classes is None else (batch[1],))
+        if num_classes is not None:
+            raise ValueError("A conditional generator needs labelled batches: use "
+                             "TensorBatches(images, labels, batch_size=...).")
+        return batch, ()
     models = {"generator": type(_unwrap(generator)).__name__, "discriminator": type(_unwrap(discriminator)).__name__}
 
     def state(step: int) -> dict:
@@ -182,7 +221,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         done = ckpt["step"]
         if done > steps:
             raise ValueError(f"{checkpoint} is at step {done}, beyond steps={steps}; ask for more steps.")
-        record[:done] = ckpt["record"].to(device)
+        record[:done, :ckpt["record"].shape[1]] = ckpt["record"].to(device)  # older checkpoints: 4 columns
         history.snapshot_steps[:] = ckpt["snapshot_steps"]
         history.snapshots[:] = ckpt["snapshots"]
         torch.set_rng_state(ckpt["rng_cpu"])
@@ -197,7 +236,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     def snapshot(step: int):
         with torch.no_grad():
             generator.eval()
-            history.snapshots.append(generator(fixed_noise).detach().cpu())
+            history.snapshots.append(generator(fixed_noise, *fixed_cond).detach().cpu())
+            if on_snapshot is not None:
+                history.evaluations.append((step, on_snapshot(step, generator)))
             generator.train()
         history.snapshot_steps.append(step)
 
@@ -245,23 +286,29 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         for step in range(start_step + 1, steps + 1):
             stop["in_step"] = True
             # [step] -- one training step; the chapter *Your first GAN* prints the lines between these markers
-            real = next(batches)
-            if isinstance(real, (tuple, list)):
-                real = real[0]
-            z = torch.randn(real.shape[0], latent, device=device, generator=noise_gen)
-            fake = generator(z)
+            for _ in range(objective.n_critic):      # D updates per G update: 1, or 5 for the WGANs
+                real, cond = split_batch(next(batches))  # cond = (labels,) for conditional models, else ()
+                z = torch.randn(real.shape[0], latent, device=device, generator=noise_gen)
+                fake = generator(z, *cond)
 
-            # Discriminator step: fakes are detached, so no gradient reaches the generator.
-            real_logits = discriminator(real)
-            fake_logits = discriminator(fake.detach())
-            d_loss = objective.discriminator(real_logits, fake_logits)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
+                # Discriminator step: fakes are detached, so no gradient reaches the generator.
+                real_logits = discriminator(real, *cond)
+                fake_logits = discriminator(fake.detach(), *cond)
+                d_loss = objective.discriminator(real_logits, fake_logits)
+                if objective.gradient_penalty:       # WGAN-GP
+                    d_loss = d_loss + objective.gradient_penalty * gradient_penalty(
+                        lambda x: discriminator(x, *cond), real, fake, generator=noise_gen)
+                opt_d.zero_grad(set_to_none=True)
+                d_loss.backward()
+                opt_d.step()
+                if objective.clip is not None:       # the original WGAN's weight clipping
+                    with torch.no_grad():
+                        for p in discriminator.parameters():
+                            p.clamp_(-objective.clip, objective.clip)
 
             # Generator step: gradients flow through the (frozen) discriminator into the generator.
             discriminator.requires_grad_(False)
-            g_loss = objective.generator(discriminator(fake))
+            g_loss = objective.generator(discriminator(fake, *cond))
             opt_g.zero_grad(set_to_none=True)
             g_loss.backward()
             opt_g.step()
@@ -271,8 +318,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             with torch.no_grad():
                 record[step - 1, 0] = d_loss
                 record[step - 1, 1] = g_loss
-                record[step - 1, 2] = torch.sigmoid(real_logits).mean()
-                record[step - 1, 3] = torch.sigmoid(fake_logits).mean()
+                to_prob = torch.sigmoid if objective.probabilistic else (lambda v: v)
+                record[step - 1, 2] = to_prob(real_logits).mean()
+                record[step - 1, 3] = to_prob(fake_logits).mean()
+                record[step - 1, 4] = _grad_norm(discriminator, device)
+                record[step - 1, 5] = _grad_norm(generator, device)
             done = step
             stop["in_step"] = False
             if step % check_every == 0 or step in schedule or step == steps or (
@@ -323,17 +373,35 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     history.seconds = time.perf_counter() - start
     rec = record[:done].cpu()
     history.d_loss, history.g_loss, history.d_real, history.d_fake = (rec[:, i].clone() for i in range(4))
+    history.d_grad_norm, history.g_grad_norm = rec[:, 4].clone(), rec[:, 5].clone()
     return history
 
 
-def sample(generator: nn.Module, n: int, *, seed: int | None = None) -> torch.Tensor:
-    """``n`` samples from ``generator`` (no gradients, eval mode), returned on the CPU."""
+def sample(generator: nn.Module, n: int, *, seed: int | None = None, labels=None) -> torch.Tensor:
+    """``n`` samples from ``generator`` (no gradients, eval mode), returned on the CPU.
+
+    For a conditional generator, ``labels`` is one class index for all samples or a tensor of ``n`` indices;
+    unset, the classes cycle ``0, 1, ..., 9, 0, ...``.
+    """
     device = next(generator.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    num_classes = getattr(generator, "num_classes", None)
+    cond = ()
+    if num_classes is not None:
+        if labels is None:
+            labels = torch.arange(n) % num_classes
+        labels = torch.as_tensor(labels, dtype=torch.long).expand(n) if torch.as_tensor(labels).dim() == 0 \
+            else torch.as_tensor(labels, dtype=torch.long)
+        if labels.shape != (n,) or int(labels.min()) < 0 or int(labels.max()) >= num_classes:
+            raise ValueError(f"labels must be one class or {n} classes in 0..{num_classes - 1}, got "
+                             f"{tuple(labels.shape)} values in [{int(labels.min())}, {int(labels.max())}].")
+        cond = (labels.to(device),)
+    elif labels is not None:
+        raise ValueError("labels were given but this generator is not conditional (it has no num_classes).")
     was_training = generator.training
     generator.eval()
     with torch.no_grad():
-        out = generator(torch.randn(n, generator.latent_dim, device=device, generator=gen)).cpu()
+        out = generator(torch.randn(n, generator.latent_dim, device=device, generator=gen), *cond).cpu()
     generator.train(was_training)
     return out
 

@@ -77,6 +77,7 @@ def test_memorisation_check_on_images(tmp_path, mnist_root):
     assert main(["evaluate", str(out), "--n", "16"]) == 0
     report = json.loads((out / "evaluation.json").read_text())
     assert report["nn_distance_train"] > 0 and report["nn_distance_test"] > 0
+    assert report["n_real"] == report["n_fake"] == 16 and report["fid"] > 0 and 0 <= report["recall"] <= 1
     assert (out / "samples.png").is_file()
 
 

@@ -53,6 +53,22 @@ def test_history_and_snapshots():
     assert means["d_loss"] == pytest.approx(hist.d_loss[-5:].mean().item())
 
 
+def test_on_snapshot_is_called_at_snapshot_steps_and_does_not_change_training():
+    data = torch.rand(64, 1, 28, 28) * 2 - 1
+
+    def run(callback):
+        torch.manual_seed(0)
+        G, D = gt.MLPGenerator(latent_dim=8), gt.MLPDiscriminator()
+        return gt.train_gan(G, D, gt.TensorBatches(data, batch_size=16), steps=6, snapshots=3, seed=1,
+                            progress="off", on_snapshot=callback)
+
+    seen = []
+    with_cb = run(lambda step, G: seen.append(G.training) or gt.sample(G, 4, seed=0).mean().item() + step)
+    without = run(None)
+    assert [s for s, _ in with_cb.evaluations] == [0, 3, 6] and seen == [False, False, False]
+    assert torch.equal(with_cb.d_loss, without.d_loss) and without.evaluations == []
+
+
 def test_seeded_runs_repeat():
     def run():
         torch.manual_seed(0)
@@ -128,9 +144,9 @@ def test_plots_run(tmp_path):
 
 def test_training_step_source_shows_the_real_ordering():
     src = gt.training_step_source()
-    assert src.startswith("real = next(batches)")
-    d_pos = src.index("discriminator(fake.detach())")
-    g_pos = src.index("objective.generator(discriminator(fake))")
+    assert src.startswith("for _ in range(objective.n_critic):")
+    d_pos = src.index("discriminator(fake.detach(), *cond)")
+    g_pos = src.index("objective.generator(discriminator(fake, *cond))")
     assert d_pos < src.index("opt_d.step()") < g_pos < src.index("opt_g.step()")
     assert src.index("opt_d.zero_grad") < src.index("d_loss.backward()")
     assert "[/step]" not in src
@@ -150,3 +166,33 @@ def test_train_discriminator_approaches_the_optimal_discriminator():
     assert losses[-50:].mean() < losses[:10].mean()
     with pytest.raises(ValueError, match="positive integer"):
         gt.train_discriminator(net, None, None, steps=0)
+
+
+@pytest.mark.parametrize("loss", ["minimax", "non-saturating", "wgan", "wgan-gp", "lsgan", "hinge"])
+def test_every_registered_loss_trains_through_the_same_loop(loss):
+    torch.manual_seed(0)
+    G, D = gt.ToyGenerator(hidden=16), gt.ToyDiscriminator(hidden=16)
+    data = gt.sample_ring(512, generator=torch.Generator().manual_seed(0))
+    batches = gt.TensorBatches(data, batch_size=64)
+    hist = gt.train_gan(G, D, batches, steps=6, loss=loss, progress="off", seed=0)
+    objective = gt.get_gan_loss(loss)
+    assert hist.steps == 6 and torch.isfinite(hist.d_loss).all() and torch.isfinite(hist.g_loss).all()
+    # n_critic discriminator updates, each on a fresh real batch, per step
+    assert batches._pos + (batches.epoch - 1) * batches.batches_per_epoch == 6 * objective.n_critic
+    assert hist.probabilities == objective.probabilistic
+    expected_lr = objective.lr or 2e-4
+    assert hist.optimizer["lr"] == expected_lr and hist.optimizer["optimizer"] == (objective.optimizer or "adam")
+    if objective.clip is not None:
+        assert all(p.abs().max() <= objective.clip for p in D.parameters())
+
+
+def test_conditional_training_needs_labelled_batches():
+    torch.manual_seed(0)
+    G = gt.models.DCGANGenerator(latent_dim=8, width=4, num_classes=10)
+    D = gt.models.DCGANDiscriminator(width=4, num_classes=10)
+    images, labels = torch.rand(64, 1, 28, 28) * 2 - 1, torch.arange(64) % 10
+    hist = gt.train_gan(G, D, gt.TensorBatches(images, labels, batch_size=16), steps=2, snapshots=2,
+                        progress="off")
+    assert hist.snapshots[-1].shape == (64, 1, 28, 28)
+    with pytest.raises(ValueError, match=r"TensorBatches\(images, labels"):
+        gt.train_gan(G, D, gt.TensorBatches(images, batch_size=16), steps=1, progress="off")

@@ -1,6 +1,12 @@
-"""Network architectures. ``mlp``: the fully connected GAN of source article 000; ``toy``: small 2-D nets."""
+"""Network architectures. ``mlp``: the fully connected GAN of source article 000; ``toy``: small 2-D nets;
+``classifier``: the fixed feature network of the evaluation metrics."""
 
 from .mlp import MLPDiscriminator, MLPGenerator, count_parameters
 from .toy import ToyDiscriminator, ToyGenerator
+from .classifier import ImageClassifier
+from .dcgan import (DCGANDiscriminator, DCGANGenerator, PackedDiscriminator, dcgan_init,
+                    spectral_normalize)
 
-__all__ = ["MLPGenerator", "MLPDiscriminator", "ToyGenerator", "ToyDiscriminator", "count_parameters"]
+__all__ = ["MLPGenerator", "MLPDiscriminator", "ToyGenerator", "ToyDiscriminator", "count_parameters",
+           "ImageClassifier", "DCGANGenerator", "DCGANDiscriminator", "PackedDiscriminator", "dcgan_init",
+           "spectral_normalize"]

@@ -1,0 +1,334 @@
+"""Source of chapters/06_gan_variants.ipynb. Run: python tools/nbsrc/06_gan_variants.py, then
+`make notebooks PROFILE=cpu NOTEBOOKS=chapters/06_gan_variants.ipynb`."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from nbbuild import code, md, write  # noqa: E402
+
+cells = [
+md(r"""
+# When GAN training fails, and the variants that help
+
+Article 003 names the two classic failures of GAN training (训练稳定性): **{term}`mode collapse`** (模式崩溃) and
+**vanishing gradients** (梯度消失). Article 004 lists the variants meant to fix them — WGAN "uses the Wasserstein
+distance and solved the instability of GAN training", LSGAN "uses a least-squares loss and improves stability" —
+without showing a single run. This chapter measures both failures and every variant on two 2-D distributions
+whose modes we know exactly, so "helps" becomes a number: how many modes are captured and how many samples are
+good.
+
+Two corrections up front. No variant has *solved* GAN instability: each changes the objective or constrains the
+discriminator, and each comes with its own failure cases, as the table below shows. And article 004's reading
+list is mixed up: "Improved Techniques for Training GANs" is by Salimans et al. (NeurIPS 2016) and introduces
+feature matching, minibatch discrimination and the Inception Score — not WGAN or the gradient penalty. WGAN is
+Arjovsky, Chintala and Bottou (ICML 2017); the gradient penalty is Gulrajani et al., "Improved Training of
+Wasserstein GANs" (NeurIPS 2017).
+
+:::{admonition} What this chapter needs
+:class: tip
+The stored run used profile **{glue:text}`ch6_profile`** on **{glue:text}`ch6_device`** and took
+{glue:text}`ch6_seconds:.0f` s: {glue:text}`n_variants` variants × 2 distributions × {glue:text}`n_seeds`
+seeds, {glue:text}`variant_steps` generator steps each.
+:::
+"""),
+code(r"""
+import time
+
+import matplotlib.pyplot as plt
+import torch
+from IPython.display import Markdown, display
+from myst_nb import glue
+
+import gantutor as gt
+from gantutor import losses as L
+
+T0 = time.perf_counter()
+P = gt.get_profile()
+device = gt.get_device()
+print(gt.describe_environment(P, device))
+"""),
+md(r"""
+## The yardstick: modes captured and high-quality samples
+
+The two distributions of chapter 1: the 8-Gaussian **ring** (radius 2, each mode with standard deviation
+$\sigma = 0.02$) and the 25-Gaussian **grid** (modes at $\{-4, -2, 0, 2, 4\}^2$, $\sigma = 0.05$). We use the
+protocol of PacGAN (Lin et al., 2018, Table 1), which lets us put our numbers next to theirs: draw
+{glue:text}`n_eval` samples; a sample is **high-quality** if it lies within $3\sigma$ of its nearest mode; a mode
+is **captured** if at least one high-quality sample lies at it. A generator that covers every mode but smears
+samples between them scores high on modes and low on quality; one that collapses onto a few modes scores the
+opposite.
+"""),
+code(r"""
+# NBVAL_CHECK_OUTPUT
+SEED = 0
+N_EVAL = 2500                      # samples per evaluation (PacGAN protocol)
+BATCH = 256                        # divisible by the PacGAN pack size below
+STEPS = P.variant_steps
+TOY = {"ring": (gt.sample_ring, gt.ring_centers(), gt.data.RING_STD),
+       "grid": (gt.sample_grid, gt.grid_centers(), gt.data.GRID_STD)}
+
+def coverage(G, name, seed=SEED):
+    _, centers, std = TOY[name]
+    return gt.mode_coverage(gt.sample(G, N_EVAL, seed=seed), centers, std)   # radius 3 std, >= 1 sample
+
+# the metric on samples from the true distributions, as a sanity check
+for name, (sampler, centers, std) in TOY.items():
+    real = sampler(N_EVAL, generator=torch.Generator().manual_seed(SEED))
+    cov = gt.mode_coverage(real, centers, std)
+    print(f"{name}: real data captures {cov['covered']}/{cov['modes']} modes, {cov['high_quality']:.1%} high-quality")
+glue("n_eval", N_EVAL, display=False)
+glue("variant_steps", STEPS, display=False)
+"""),
+md(r"""
+Real data scores (almost) perfectly, as it should: 99.7% of a Gaussian's mass lies within $3\sigma$ in one
+dimension and about 98.9% in two.
+
+## The variants, all through one loop
+
+Every variant is an entry of gantutor's loss registry (`gt.GAN_LOSSES`), trained by the same `gt.train_gan`; the
+registry entry carries the method's training rules (gradient penalty weight, weight clipping, discriminator steps
+per generator step) and its published optimiser settings:
+
+| variant | discriminator loss (minimised) | generator loss | rules and optimiser |
+| --- | --- | --- | --- |
+| GAN, minimax | $-\mathbb{E}\log D(x) - \mathbb{E}\log(1 - D(G(z)))$ | $\mathbb{E}\log(1 - D(G(z)))$ | Adam 2e-4, (0.5, 0.999) |
+| GAN, non-saturating | same | $-\mathbb{E}\log D(G(z))$ | Adam 2e-4, (0.5, 0.999) |
+| WGAN | $\mathbb{E} f(G(z)) - \mathbb{E} f(x)$ | $-\mathbb{E} f(G(z))$ | clip weights to $[-0.01, 0.01]$; 5 critic steps; RMSprop 5e-5 |
+| WGAN-GP | same $+ \lambda\,\mathbb{E}(\lVert\nabla_{\hat x} f(\hat x)\rVert - 1)^2$ | $-\mathbb{E} f(G(z))$ | $\lambda = 10$; 5 critic steps; Adam 1e-4, **(0, 0.9)** |
+| LSGAN | $\tfrac12\mathbb{E}(D(x) - 1)^2 + \tfrac12\mathbb{E}D(G(z))^2$ | $\tfrac12\mathbb{E}(D(G(z)) - 1)^2$ | Adam 2e-4, (0.5, 0.999) |
+| hinge | $\mathbb{E}\max(0, 1 - D(x)) + \mathbb{E}\max(0, 1 + D(G(z)))$ | $-\mathbb{E} D(G(z))$ | Adam 2e-4, (0.5, 0.999) |
+
+WGAN-GP uses the betas of its paper's Algorithm 1, $(\beta_1, \beta_2) = (0, 0.9)$. Its penalty is taken at
+$\hat x = \alpha x + (1 - \alpha)G(z)$ ({term}`gradient penalty`) with **one** $\alpha \sim U[0, 1]$ per sample, so each $\hat x$ lies on the
+segment between a real and a generated point; the test suite checks both this and that the gradient is taken at
+$\hat x$. Two further remedies change the discriminator rather than the loss: **{term}`spectral normalisation`** (谱归一化;
+Miyato et al., 2018), applied with PyTorch's `torch.nn.utils.parametrizations.spectral_norm` to every layer, and
+**packing** (PacGAN): the discriminator judges $m = 4$ samples at once, so a generator that repeats itself
+produces packs that look unlike real packs. Finally, "D updated 5× per G step" is the standard loss with a
+discriminator that trains five times as often — a deliberately overpowered discriminator.
+"""),
+code(r"""
+from functools import partial
+
+OVERPOWERED = L.GANLoss(L.discriminator_loss, L.generator_loss_nonsaturating, n_critic=5)
+VARIANTS = {                       # name: (loss, spectral norm, pack size)
+    "GAN, minimax loss": ("minimax", False, 1),
+    "GAN, non-saturating": ("non-saturating", False, 1),
+    "GAN, D updated 5× per G step": (OVERPOWERED, False, 1),
+    "WGAN (weight clipping)": ("wgan", False, 1),
+    "WGAN-GP": ("wgan-gp", False, 1),
+    "LSGAN": ("lsgan", False, 1),
+    "hinge": ("hinge", False, 1),
+    "hinge + spectral norm": ("hinge", True, 1),
+    "GAN + packing (PacGAN4)": ("non-saturating", False, 4),
+}
+
+def build(spectral, pack):
+    G = gt.ToyGenerator(latent_dim=2, hidden=128, depth=3).to(device)
+    D = gt.ToyDiscriminator(hidden=128, depth=3, dim=2 * pack)
+    if spectral:
+        D = gt.models.spectral_normalize(D)
+    if pack > 1:
+        D = gt.models.PackedDiscriminator(D, pack)
+    return G, D.to(device)
+
+def run(variant, name, seed, snapshots=0):
+    loss, spectral, pack = VARIANTS[variant]
+    gt.seed_everything(seed)
+    G, D = build(spectral, pack)
+    data = TOY[name][0](100_000, generator=torch.Generator().manual_seed(seed)).to(device)
+    hist = gt.train_gan(G, D, gt.TensorBatches(data, batch_size=BATCH, seed=seed), steps=STEPS, loss=loss,
+                        seed=seed, snapshots=snapshots, progress="off",
+                        fixed_noise=torch.randn(N_EVAL, 2, generator=torch.Generator().manual_seed(SEED)))
+    return G, hist
+
+results, keep = {}, {}
+for variant in VARIANTS:
+    for name in TOY:
+        for seed in range(P.seeds):
+            G, hist = run(variant, name, seed, snapshots=6 if seed == 0 else 0)
+            results[variant, name, seed] = coverage(G, name) | {"seconds": hist.seconds}
+            if seed == 0:
+                keep[variant, name] = (G, hist)
+    print(f"{variant:>30}: done ({sum(results[variant, n, s]['seconds'] for n in TOY for s in range(P.seeds)):.0f} s)")
+glue("n_variants", len(VARIANTS), display=False)
+glue("n_seeds", P.seeds, display=False)
+"""),
+code(r"""
+def stats(variant, name, key):
+    vals = torch.tensor([float(results[variant, name, s][key]) for s in range(P.seeds)])
+    return vals.mean().item(), (vals.std().item() if len(vals) > 1 else 0.0)
+
+rows = []
+for variant in VARIANTS:
+    row = [variant]
+    for name in TOY:
+        m, sd = stats(variant, name, "covered")
+        q, qsd = stats(variant, name, "high_quality")
+        row += [f"{m:.1f} ± {sd:.1f}", f"{100 * q:.1f} ± {100 * qsd:.1f}"]
+    rows.append(row)
+rows.append(["*Lin et al. 2018, Table 1: GAN*", "*6.3*", "", "*17.3*", ""])
+rows.append(["*Lin et al. 2018, Table 1: best PacGAN row*", "*7.9*", "*95.6*", "*24.8*", "*93.6*"])
+head = ("| variant | ring: modes (of 8) | ring: high-quality % | grid: modes (of 25) | grid: high-quality % |\n"
+        "|---|---|---|---|---|\n")
+display(Markdown(head + "\n".join("| " + " | ".join(r) + " |" for r in rows)))
+
+best_ring = max(VARIANTS, key=lambda v: (stats(v, "ring", "covered")[0], stats(v, "ring", "high_quality")[0]))
+best_grid = max(VARIANTS, key=lambda v: (stats(v, "grid", "covered")[0], stats(v, "grid", "high_quality")[0]))
+for key, variant in (("vanilla", "GAN, non-saturating"), ("minimax", "GAN, minimax loss"),
+                     ("overpowered", "GAN, D updated 5× per G step"), ("wgangp", "WGAN-GP"),
+                     ("wgan", "WGAN (weight clipping)"), ("pac", "GAN + packing (PacGAN4)"),
+                     ("sn", "hinge + spectral norm")):
+    for name in TOY:
+        glue(f"{key}_{name}_modes", stats(variant, name, "covered")[0], display=False)
+        glue(f"{key}_{name}_hq", 100 * stats(variant, name, "high_quality")[0], display=False)
+glue("best_ring", gt.Text(best_ring), display=False)
+glue("best_ring_modes", stats(best_ring, "ring", "covered")[0], display=False)
+glue("best_ring_hq", 100 * stats(best_ring, "ring", "high_quality")[0], display=False)
+glue("best_grid", gt.Text(best_grid), display=False)
+glue("best_grid_modes", stats(best_grid, "grid", "covered")[0], display=False)
+glue("best_grid_hq", 100 * stats(best_grid, "grid", "high_quality")[0], display=False)
+"""),
+md(r"""
+The table: mean ± standard deviation over {glue:text}`n_seeds` seeds of the modes captured and the percentage of
+high-quality samples, each from {glue:text}`n_eval` samples after {glue:text}`variant_steps` generator steps.
+The two italic rows are the published PacGAN numbers, from much longer training with larger networks — for
+orientation, not a like-for-like comparison. In this run the best ring result is **{glue:text}`best_ring`**
+({glue:text}`best_ring_modes:.1f` of 8 modes, {glue:text}`best_ring_hq:.1f`% high-quality) and the best grid
+result **{glue:text}`best_grid`** ({glue:text}`best_grid_modes:.1f` of 25, {glue:text}`best_grid_hq:.1f`%).
+The vanilla non-saturating GAN captures {glue:text}`vanilla_ring_modes:.1f` ring modes
+({glue:text}`vanilla_ring_hq:.1f`% high-quality) and {glue:text}`vanilla_grid_modes:.1f` grid modes
+({glue:text}`vanilla_grid_hq:.1f`%).
+"""),
+code(r"""
+fig, axes = plt.subplots(2, len(VARIANTS), figsize=(2.1 * len(VARIANTS), 4.6))
+for col, variant in enumerate(VARIANTS):
+    for row, name in enumerate(TOY):
+        G, _ = keep[variant, name]
+        ax = axes[row, col]
+        lim = 3 if name == "ring" else 5.5
+        centers = TOY[name][1]
+        ax.scatter(centers[:, 0], centers[:, 1], s=12, color="lightgray", zorder=0)
+        pts = gt.sample(G, N_EVAL, seed=SEED)
+        ax.scatter(pts[:, 0], pts[:, 1], s=1, alpha=0.3, color="C3")
+        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect("equal")
+        ax.set_xticks([]); ax.set_yticks([])
+        if row == 0:
+            ax.set_title(variant, fontsize=7)
+plt.tight_layout(); plt.show()
+""", caption=r"""Samples (red) from every variant after training with seed 0, on the ring (top) and the grid
+(bottom); grey dots mark the true modes.""", name="fig-ch6-variants"),
+md(r"""
+## Failure 1: mode collapse, seen over time
+
+A collapsing generator does not simply sit on one mode. The discriminator learns to reject the region the
+generator occupies, the generator moves to another mode, the discriminator follows — the generator *hops*
+between modes and never covers them all at once. Snapshots of the vanilla GAN's samples during training:
+"""),
+code(r"""
+for name in TOY:
+    G, hist = keep["GAN, non-saturating", name]
+    lim = 3 if name == "ring" else 5.5
+    fig, axes = plt.subplots(1, len(hist.snapshots), figsize=(2.2 * len(hist.snapshots), 2.4))
+    for ax, step, pts in zip(axes, hist.snapshot_steps, hist.snapshots):
+        cov = gt.mode_coverage(pts, TOY[name][1], TOY[name][2])
+        ax.scatter(TOY[name][1][:, 0], TOY[name][1][:, 1], s=10, color="lightgray")
+        ax.scatter(pts[:, 0], pts[:, 1], s=1, alpha=0.3, color="C0")
+        ax.set_title(f"step {step}: {cov['covered']} modes", fontsize=8)
+        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect("equal"); ax.set_xticks([]); ax.set_yticks([])
+    plt.tight_layout(); plt.show()
+""", caption=r"""The non-saturating GAN's samples (the same 2,500 noise vectors) at evenly spaced steps, ring
+on top, grid below, with the number of modes captured at each moment.""", name="fig-ch6-collapse"),
+md(r"""
+Packing is the remedy aimed squarely at this failure: with PacGAN4 the ring result moves from
+{glue:text}`vanilla_ring_modes:.1f` to {glue:text}`pac_ring_modes:.1f` modes and the grid from
+{glue:text}`vanilla_grid_modes:.1f` to {glue:text}`pac_grid_modes:.1f`.
+
+## Failure 2: vanishing gradients and an overpowering discriminator
+
+With the minimax loss the generator's gradient is $-D(G(z))$ per logit (chapter 2): when the discriminator
+rejects the fakes, the generator hears almost nothing. The same happens to any loss when the discriminator wins
+too clearly. The runs above include both: the minimax loss, and the standard loss with a discriminator that takes
+five steps for each generator step. `train_gan` records the norm of each network's gradient at every step:
+"""),
+code(r"""
+fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+for variant, color in (("GAN, non-saturating", "C0"), ("GAN, minimax loss", "C1"),
+                       ("GAN, D updated 5× per G step", "C2")):
+    _, hist = keep[variant, "ring"]
+    k = max(1, hist.steps // 100)
+    sm = lambda y: y[: len(y) // k * k].view(-1, k).mean(1)
+    x = torch.arange(len(sm(hist.g_grad_norm))) * k
+    axes[0].semilogy(x, sm(hist.g_grad_norm), color=color, label=variant)
+    axes[1].plot(x, sm(hist.d_real), color=color, ls="-", label=f"{variant}: D(x)")
+    axes[1].plot(x, sm(hist.d_fake), color=color, ls="--", label=f"{variant}: D(G(z))")
+    axes[2].plot(x, sm(hist.d_loss), color=color, label=variant)
+axes[0].set_title("generator gradient norm (ring)"); axes[0].set_xlabel("step"); axes[0].legend(fontsize=7)
+axes[1].set_title("discriminator outputs (ring)"); axes[1].set_xlabel("step"); axes[1].legend(fontsize=6)
+axes[2].set_title("discriminator loss (ring)"); axes[2].set_xlabel("step")
+axes[2].axhline(2 * torch.log(torch.tensor(2.0)).item(), color="gray", ls="--", lw=0.8)
+plt.tight_layout(); plt.show()
+tails = {v: keep[v, "ring"][1] for v in ("GAN, non-saturating", "GAN, minimax loss", "GAN, D updated 5× per G step")}
+for v, h in tails.items():
+    t = h.tail_means(0.2)
+    print(f"{v:>30}: last 20% of steps: |grad G| {h.g_grad_norm[-h.steps // 5:].mean():.3f}  "
+          f"D(x) {t['d_real']:.3f}  D(G(z)) {t['d_fake']:.3f}")
+glue("gn_vanilla", tails["GAN, non-saturating"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
+glue("gn_minimax", tails["GAN, minimax loss"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
+glue("gn_over", tails["GAN, D updated 5× per G step"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
+glue("dfake_over", tails["GAN, D updated 5× per G step"].tail_means(0.2)["d_fake"], display=False)
+glue("dfake_vanilla", tails["GAN, non-saturating"].tail_means(0.2)["d_fake"], display=False)
+""", caption=r"""Training dynamics on the ring for the standard GAN, the minimax loss and the overpowered
+discriminator (seed 0; moving averages). Left: the norm of the generator's gradient (log scale). Middle: mean
+$D(x)$ (solid) and $D(G(z))$ (dashed). Right: the discriminator's loss, with $2 \log 2$ (dashed) for reference.""",
+name="fig-ch6-dynamics"),
+md(r"""
+Over the last fifth of training the generator's gradient norm averages {glue:text}`gn_vanilla:.3f` with the
+non-saturating loss, {glue:text}`gn_minimax:.3f` with the minimax loss and {glue:text}`gn_over:.3f` against the
+overpowered discriminator, whose verdict on fakes is $D(G(z)) \approx$ {glue:text}`dfake_over:.2f` (standard
+GAN: {glue:text}`dfake_vanilla:.2f`). The table shows what that does to the result: the minimax loss captures
+{glue:text}`minimax_ring_modes:.1f` ring modes and the overpowered discriminator
+{glue:text}`overpowered_ring_modes:.1f`, against {glue:text}`vanilla_ring_modes:.1f` for the standard GAN.
+
+The remedies with numbers:
+
+* **The {term}`non-saturating loss`** for the minimax loss's vanishing gradient (chapter 2 and the first two rows).
+* **A Lipschitz-constrained critic** for a discriminator that wins too easily: WGAN-GP captures
+  {glue:text}`wgangp_ring_modes:.1f` ring and {glue:text}`wgangp_grid_modes:.1f` grid modes with five critic steps
+  per generator step — more discriminator training *helps* once the critic's gradients are kept well-behaved.
+  Weight clipping, the original WGAN's constraint, reaches {glue:text}`wgan_ring_modes:.1f` and
+  {glue:text}`wgan_grid_modes:.1f`: clipping at $\pm 0.01$ makes the critic very simple and slow to train, which
+  is why the gradient penalty replaced it.
+* **Spectral normalisation** bounds each layer instead: {glue:text}`sn_ring_modes:.1f` ring and
+  {glue:text}`sn_grid_modes:.1f` grid modes with the hinge loss.
+* **Packing** for mode collapse, above.
+
+## What to take away
+
+* Measure mode collapse with a protocol (samples, radius, threshold) and several seeds; one picture of one run
+  proves little.
+* No variant is a cure. Compare their rows across both distributions: each one's rank changes with the data, the
+  budget and the seed — the spread columns are part of the result.
+* WGAN did not "solve" GAN training (article 004); its weight clipping is the weakest constraint in the table.
+  What lasted from it is the idea of a Lipschitz critic, enforced better by the gradient penalty or spectral
+  normalisation.
+* The published numbers come from much longer training. The `gpu` profile trains {glue:text}`variant_steps`
+  steps here only in the `cpu` profile; re-run the chapter with `GANTUTOR_PROFILE=gpu` to see how close longer
+  training gets.
+
+:::{admonition} Try it yourself
+:class: seealso
+1. Change `BATCH` to 64 and re-run the vanilla and PacGAN rows. Which one suffers more?
+2. WGAN-GP with Adam betas (0.5, 0.9), a common alternative: does it change the grid result beyond the seed spread?
+3. Add a row for the least-squares loss with spectral normalisation.
+:::
+"""),
+code(r"""
+glue("ch6_profile", gt.Text(P.name), display=False)
+glue("ch6_device", gt.Text(str(device)), display=False)
+glue("ch6_seconds", time.perf_counter() - T0, display=False)
+"""),
+]
+
+write(cells, Path(__file__).resolve().parents[2] / "chapters" / "06_gan_variants.ipynb")
