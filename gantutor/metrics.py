@@ -104,7 +104,8 @@ def classifier_score(logits: torch.Tensor, *, splits: int = 10, seed: int = 0) -
         warnings.simplefilter("ignore", UserWarning)
         metric = InceptionScore(feature=_Features(logits.shape[1]), splits=splits)
     metric.update(logits)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)   # std over a single split is undefined; reported as NaN
         torch.manual_seed(seed)
         mean, std = metric.compute()
     return float(mean), float(std)

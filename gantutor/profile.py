@@ -54,7 +54,10 @@ class Profile:
     #: Seeds (independent training runs) wherever a result is reported as mean ± spread.
     seeds: int = 3
     #: Generator steps per run in the comparison of GAN variants on the toy distributions.
-    variant_steps: int = 3000
+    variant_steps: int = 2000
+    #: Steps per DCGAN / conditional GAN run on images, and the networks' width (channels of the 14×14 layer).
+    dcgan_steps: int = 3000
+    dcgan_width: int = 32
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -66,13 +69,16 @@ class Profile:
 PROFILES: dict[str, Profile] = {
     "smoke": Profile(name="smoke", train_subset=2048, gan_steps=40, gan_batch_size=64, gan_snapshots=3,
                      demo_steps=5, eval_samples=256, toy_steps=50, metric_samples=500,
-                     eval_gan_steps=30, seeds=2, variant_steps=20),
+                     eval_gan_steps=30, seeds=2, variant_steps=20,
+                     dcgan_steps=10, dcgan_width=8),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
-                   eval_gan_steps=2000, seeds=3, variant_steps=3000),
+                   eval_gan_steps=2000, seeds=3, variant_steps=2000,
+                   dcgan_steps=3000, dcgan_width=32),
     "gpu": Profile(name="gpu", train_subset=None, gan_steps=30000, gan_batch_size=128, gan_snapshots=9,
                    demo_steps=500, eval_samples=10000, toy_steps=20000, metric_samples=10000,
-                   eval_gan_steps=20000, seeds=5, variant_steps=20000),
+                   eval_gan_steps=20000, seeds=5, variant_steps=20000,
+                   dcgan_steps=20000, dcgan_width=64),
 }
 
 

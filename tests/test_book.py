@@ -30,3 +30,10 @@ def test_book_builds_without_warnings(built_book):
     status = (html / "status.html").read_text()
     assert status.count("<tr") == 1 + len(toc_notebooks(ROOT))
     assert "not recorded" not in status and re.search(r">\s*(cpu|gpu)\s*<", status)
+    # computed tables are rendered as tables (from the notebooks' Markdown outputs), with their numbers
+    ch5 = (html / "chapters" / "05_evaluation.html").read_text()
+    assert ch5.count("<table") >= 2 and "FID / floor" in ch5 and re.search(r"Fig\. 5\.\d", ch5)
+    ch6 = (html / "chapters" / "06_gan_variants.html").read_text()
+    assert "ring: modes (of 8)" in ch6 and re.search(r"\d\.\d ± \d\.\d", ch6)
+    ch7 = (html / "chapters" / "07_dcgan.html").read_text()
+    assert ch7.count("<img") >= 4 and "conditional DCGAN" in ch7

@@ -166,18 +166,22 @@ collapsed = gt.sample_ring(400, generator=g2).double()
 keep = torch.isin(torch.cdist(collapsed.float(), gt.ring_centers()).argmin(1), torch.tensor([0, 1, 2]))
 collapsed = collapsed[keep]
 blurred = (ring + 0.25 * torch.randn(ring.shape, generator=g2, dtype=torch.float64))
+toy_sets = {"three modes only": collapsed, "all modes, blurred": blurred}
+toy_scores = {label: (M.precision_recall(ring, fake), M.fid_from_features(ring, fake)) for label, fake in toy_sets.items()}
+for label, (pr, fid) in toy_scores.items():
+    print(f"{label:>20}: precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  FID {fid:.3f}")
+"""),
+code(r"""
 radii = M._kth_neighbour_radii(ring, 3)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
-for ax, (label, fake) in zip(axes, [("three modes only", collapsed), ("all modes, blurred", blurred)]):
+for ax, (label, fake) in zip(axes, toy_sets.items()):
     for (x, y), r in zip(ring.tolist(), radii.tolist()):
         ax.add_patch(plt.Circle((x, y), r, color="C0", alpha=0.15, lw=0))
     ax.scatter(ring[:, 0], ring[:, 1], s=3, color="C0", label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=3, color="C3", label="generated")
-    pr = M.precision_recall(ring, fake)
-    fid = M.fid_from_features(ring, fake)
+    pr, fid = toy_scores[label]
     ax.set_title(f"{label}: precision {pr['precision']:.2f}, recall {pr['recall']:.2f}", fontsize=10)
     ax.set_aspect("equal"); ax.legend(loc="center", fontsize=8)
-    print(f"{label:>20}: precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  FID {fid:.3f}")
     key = label.split()[0]
     glue(f"ring_{key}_precision", pr["precision"], display=False)
     glue(f"ring_{key}_recall", pr["recall"], display=False)

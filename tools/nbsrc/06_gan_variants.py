@@ -77,8 +77,6 @@ for name, (sampler, centers, std) in TOY.items():
     real = sampler(N_EVAL, generator=torch.Generator().manual_seed(SEED))
     cov = gt.mode_coverage(real, centers, std)
     print(f"{name}: real data captures {cov['covered']}/{cov['modes']} modes, {cov['high_quality']:.1%} high-quality")
-glue("n_eval", N_EVAL, display=False)
-glue("variant_steps", STEPS, display=False)
 """),
 md(r"""
 Real data scores (almost) perfectly, as it should: 99.7% of a Gaussian's mass lies within $3\sigma$ in one
@@ -153,6 +151,8 @@ for variant in VARIANTS:
                 keep[variant, name] = (G, hist)
     print(f"{variant:>30}: done ({sum(results[variant, n, s]['seconds'] for n in TOY for s in range(P.seeds)):.0f} s)")
 glue("n_variants", len(VARIANTS), display=False)
+glue("n_eval", N_EVAL, display=False)
+glue("variant_steps", STEPS, display=False)
 glue("n_seeds", P.seeds, display=False)
 """),
 code(r"""
@@ -227,30 +227,36 @@ generator occupies, the generator moves to another mode, the discriminator follo
 between modes and never covers them all at once. Snapshots of the vanilla GAN's samples during training:
 """),
 code(r"""
-for name in TOY:
+count = len(keep["GAN, non-saturating", "ring"][1].snapshots)
+fig, axes = plt.subplots(2, count, figsize=(2.2 * count, 4.8), squeeze=False)
+for row, name in enumerate(TOY):
     G, hist = keep["GAN, non-saturating", name]
     lim = 3 if name == "ring" else 5.5
-    fig, axes = plt.subplots(1, len(hist.snapshots), figsize=(2.2 * len(hist.snapshots), 2.4))
-    for ax, step, pts in zip(axes, hist.snapshot_steps, hist.snapshots):
+    for ax, step, pts in zip(axes[row], hist.snapshot_steps, hist.snapshots):
         cov = gt.mode_coverage(pts, TOY[name][1], TOY[name][2])
         ax.scatter(TOY[name][1][:, 0], TOY[name][1][:, 1], s=10, color="lightgray")
         ax.scatter(pts[:, 0], pts[:, 1], s=1, alpha=0.3, color="C0")
         ax.set_title(f"step {step}: {cov['covered']} modes", fontsize=8)
         ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect("equal"); ax.set_xticks([]); ax.set_yticks([])
-    plt.tight_layout(); plt.show()
+plt.tight_layout(); plt.show()
 """, caption=r"""The non-saturating GAN's samples (the same 2,500 noise vectors) at evenly spaced steps, ring
 on top, grid below, with the number of modes captured at each moment.""", name="fig-ch6-collapse"),
 md(r"""
-Packing is the remedy aimed squarely at this failure: with PacGAN4 the ring result moves from
-{glue:text}`vanilla_ring_modes:.1f` to {glue:text}`pac_ring_modes:.1f` modes and the grid from
-{glue:text}`vanilla_grid_modes:.1f` to {glue:text}`pac_grid_modes:.1f`.
+In this run the generator's coverage of the grid moves up and down during training instead of growing steadily,
+and the modes it misses at the end are interior ones; the spread over seeds in the table is the same instability
+seen across runs. Packing, the remedy aimed squarely at collapse, did **not** help at this budget: PacGAN4
+captures {glue:text}`pac_ring_modes:.1f` ring modes ({glue:text}`pac_ring_hq:.1f`% high-quality) against
+{glue:text}`vanilla_ring_modes:.1f` ({glue:text}`vanilla_ring_hq:.1f`%) without packing, and
+{glue:text}`pac_grid_modes:.1f` grid modes against {glue:text}`vanilla_grid_modes:.1f`. A packed discriminator
+sees four times fewer (but four times wider) inputs per batch and learns more slowly; the paper's gains came from
+far longer training.
 
 ## Failure 2: vanishing gradients and an overpowering discriminator
 
-With the minimax loss the generator's gradient is $-D(G(z))$ per logit (chapter 2): when the discriminator
-rejects the fakes, the generator hears almost nothing. The same happens to any loss when the discriminator wins
-too clearly. The runs above include both: the minimax loss, and the standard loss with a discriminator that takes
-five steps for each generator step. `train_gan` records the norm of each network's gradient at every step:
+With the minimax loss the generator's gradient per logit is $-D(G(z))$ (chapter 2): it vanishes when the
+discriminator *confidently* rejects the fakes. The runs above include the minimax loss and the standard loss
+with a discriminator that takes five steps for each generator step. `train_gan` records the norm of each
+network's gradient at every step:
 """),
 code(r"""
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
@@ -284,44 +290,50 @@ discriminator (seed 0; moving averages). Left: the norm of the generator's gradi
 $D(x)$ (solid) and $D(G(z))$ (dashed). Right: the discriminator's loss, with $2 \log 2$ (dashed) for reference.""",
 name="fig-ch6-dynamics"),
 md(r"""
-Over the last fifth of training the generator's gradient norm averages {glue:text}`gn_vanilla:.3f` with the
-non-saturating loss, {glue:text}`gn_minimax:.3f` with the minimax loss and {glue:text}`gn_over:.3f` against the
-overpowered discriminator, whose verdict on fakes is $D(G(z)) \approx$ {glue:text}`dfake_over:.2f` (standard
-GAN: {glue:text}`dfake_vanilla:.2f`). The table shows what that does to the result: the minimax loss captures
-{glue:text}`minimax_ring_modes:.1f` ring modes and the overpowered discriminator
-{glue:text}`overpowered_ring_modes:.1f`, against {glue:text}`vanilla_ring_modes:.1f` for the standard GAN.
+Over the last fifth of training the generator's gradient norm averages {glue:text}`gn_vanilla:.1f` with the
+non-saturating loss and {glue:text}`gn_minimax:.1f` with the minimax loss: no vanishing here, because on these toy
+data the discriminator never becomes confident — $D(G(z))$ stays near {glue:text}`dfake_vanilla:.2f`. The
+saturation is real but needs a confident discriminator; chapter 2 measured it on MNIST, where the minimax
+generator's gradient was hundreds of times smaller. The overpowered discriminator pushes $D(G(z))$ down to
+{glue:text}`dfake_over:.2f`, and — with the non-saturating loss — the generator's gradient *grows*, to
+{glue:text}`gn_over:.1f`: a strong discriminator starves the generator only under the saturating loss. Here it
+even improved the grid's sample quality ({glue:text}`overpowered_grid_hq:.1f`% high-quality against
+{glue:text}`vanilla_grid_hq:.1f`%), at the price of a much larger spread across seeds on the ring.
 
-The remedies with numbers:
+What the other variants did, at the same number of generator steps:
 
-* **The {term}`non-saturating loss`** for the minimax loss's vanishing gradient (chapter 2 and the first two rows).
-* **A Lipschitz-constrained critic** for a discriminator that wins too easily: WGAN-GP captures
-  {glue:text}`wgangp_ring_modes:.1f` ring and {glue:text}`wgangp_grid_modes:.1f` grid modes with five critic steps
-  per generator step — more discriminator training *helps* once the critic's gradients are kept well-behaved.
-  Weight clipping, the original WGAN's constraint, reaches {glue:text}`wgan_ring_modes:.1f` and
-  {glue:text}`wgan_grid_modes:.1f`: clipping at $\pm 0.01$ makes the critic very simple and slow to train, which
-  is why the gradient penalty replaced it.
-* **Spectral normalisation** bounds each layer instead: {glue:text}`sn_ring_modes:.1f` ring and
-  {glue:text}`sn_grid_modes:.1f` grid modes with the hinge loss.
-* **Packing** for mode collapse, above.
+* **WGAN and WGAN-GP** train at their published, small learning rates (RMSprop 5e-5; Adam 1e-4) and were far
+  from converged: {glue:text}`wgan_ring_hq:.1f`% and {glue:text}`wgangp_ring_hq:.1f`% high-quality ring samples,
+  against {glue:text}`vanilla_ring_hq:.1f`% for the standard GAN, while costing three to six times as much per
+  step (five critic updates, and for the penalty a second-order backward pass). Their promise is steadier
+  training over long runs, not speed.
+* **Spectral normalisation** with the hinge loss reached {glue:text}`sn_ring_modes:.1f` ring and
+  {glue:text}`sn_grid_modes:.1f` grid modes — at this budget no better than the unconstrained hinge loss.
+* **LSGAN and hinge** behave like the standard GAN here; their differences show on images and in long runs.
+
+None of these numbers reaches the published ones: every variant captures most modes but puts few samples
+within $3\sigma$ of a mode after {glue:text}`variant_steps` steps; the samples are smeared along the ring and
+across the grid (the figure above). Precise modes need much longer training with a decaying learning rate —
+the `gpu` profile's budget.
 
 ## What to take away
 
 * Measure mode collapse with a protocol (samples, radius, threshold) and several seeds; one picture of one run
   proves little.
-* No variant is a cure. Compare their rows across both distributions: each one's rank changes with the data, the
-  budget and the seed — the spread columns are part of the result.
-* WGAN did not "solve" GAN training (article 004); its weight clipping is the weakest constraint in the table.
-  What lasted from it is the idea of a Lipschitz critic, enforced better by the gradient penalty or spectral
-  normalisation.
-* The published numbers come from much longer training. The `gpu` profile trains {glue:text}`variant_steps`
-  steps here only in the `cpu` profile; re-run the chapter with `GANTUTOR_PROFILE=gpu` to see how close longer
-  training gets.
+* No variant is a cure, and "more stable" is not "better at a fixed budget". Each variant's rank changes with
+  the data, the budget and the seed — the spread columns are part of the result.
+* The saturating (minimax) loss starves the generator only when the discriminator is confident; the
+  non-saturating loss removes that failure, and then a stronger discriminator gives *larger* gradients, not
+  smaller ones.
+* WGAN did not "solve" GAN training (article 004). What lasted from it is the idea of a Lipschitz critic,
+  enforced today by the gradient penalty or spectral normalisation — and paid for with slower steps.
 
 :::{admonition} Try it yourself
 :class: seealso
 1. Change `BATCH` to 64 and re-run the vanilla and PacGAN rows. Which one suffers more?
-2. WGAN-GP with Adam betas (0.5, 0.9), a common alternative: does it change the grid result beyond the seed spread?
-3. Add a row for the least-squares loss with spectral normalisation.
+2. Give WGAN-GP the learning rate of the standard GAN (`lr=2e-4`) — does it catch up within the same budget?
+3. Train the minimax loss against the overpowered discriminator (`n_critic=5` with
+   `L.generator_loss_minimax`). Does the generator's gradient vanish now?
 :::
 """),
 code(r"""
