@@ -390,8 +390,9 @@ def sample(generator: nn.Module, n: int, *, seed: int | None = None, labels=None
     if num_classes is not None:
         if labels is None:
             labels = torch.arange(n) % num_classes
-        labels = torch.as_tensor(labels, dtype=torch.long).expand(n) if torch.as_tensor(labels).dim() == 0 \
-            else torch.as_tensor(labels, dtype=torch.long)
+        labels = torch.as_tensor(labels, dtype=torch.long)
+        if labels.dim() == 0:
+            labels = labels.expand(n)
         if labels.shape != (n,) or int(labels.min()) < 0 or int(labels.max()) >= num_classes:
             raise ValueError(f"labels must be one class or {n} classes in 0..{num_classes - 1}, got "
                              f"{tuple(labels.shape)} values in [{int(labels.min())}, {int(labels.max())}].")

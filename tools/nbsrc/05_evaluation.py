@@ -339,7 +339,8 @@ What the calibration shows:
 * **FID sees everything, but cannot say what.** Noise of $\sigma = 0.2$ multiplies FID by
   {glue:text}`noise02_ratio:.0f`, a blur of one pixel by {glue:text}`blur1_ratio:.0f`, and keeping two of ten
   classes by {glue:text}`cls2_ratio:.0f` — the same kind of number for a quality problem and a diversity problem.
-  It is also very sensitive in this feature space: noise barely visible to the eye already doubles it.
+  It is also very sensitive in this feature space: compare the mildest noise row of the table with its
+  images in the figure above.
 * **Precision is the clean quality signal.** With two perfect classes precision stays at
   {glue:text}`cls2_precision:.2f` — where it is for real data — while noise of $\sigma = 0.2$ lowers it to
   {glue:text}`noise02_precision:.2f` and a one-pixel blur to {glue:text}`blur1_precision:.2f`.
@@ -543,8 +544,8 @@ Reading the table with the calibration in mind: after {glue:text}`eval_gan_steps
 Its precision, {glue:text}`gan_precision:.2f`, is close to real data's, but its recall is
 {glue:text}`gan_recall:.2f`, only {glue:text}`gan_classes:.1f` classes receive at least 1% of its samples on
 average, and its classifier score is {glue:text}`gan_score:.1f` — the signature of a generator that has not yet
-spread over all ten digits (compare the bottom-right panel of the calibration). Chapter 2's run, three times
-longer, covers visibly more digits. The classical model sits at {glue:text}`classical_ratio:.0f` times the
+spread over all ten digits (compare the bottom-right panel of the calibration). Chapter 2's longer run covers
+visibly more digits. The classical model sits at {glue:text}`classical_ratio:.0f` times the
 floor, with precision {glue:text}`classical_precision:.2f` and recall {glue:text}`classical_recall:.2f` but all
 ten classes: complete, and blurred.
 

@@ -304,8 +304,8 @@ What the other variants did, at the same number of generator steps:
 
 * **WGAN and WGAN-GP** train at their published, small learning rates (RMSprop 5e-5; Adam 1e-4) and were far
   from converged: {glue:text}`wgan_ring_hq:.1f`% and {glue:text}`wgangp_ring_hq:.1f`% high-quality ring samples,
-  against {glue:text}`vanilla_ring_hq:.1f`% for the standard GAN, while costing three to six times as much per
-  step (five critic updates, and for the penalty a second-order backward pass). Their promise is steadier
+  against {glue:text}`vanilla_ring_hq:.1f`% for the standard GAN, while costing several times as much per
+  step (see the timings printed above: five critic updates, and for the penalty a second-order backward pass). Their promise is steadier
   training over long runs, not speed.
 * **Spectral normalisation** with the hinge loss reached {glue:text}`sn_ring_modes:.1f` ring and
   {glue:text}`sn_grid_modes:.1f` grid modes — at this budget no better than the unconstrained hinge loss.
