@@ -24,6 +24,7 @@ from .plot import image_grid, plot_gan_history, plot_gradient_norms, plot_snapsh
 from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything,
                       with_overrides)
 from . import theory
+from . import vae
 from .book import Text
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
 from .train import GANHistory, sample, train_discriminator, train_gan, training_step_source
@@ -38,5 +39,5 @@ __all__ = [
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",
     "evaluate_images", "fid_from_features", "importance_sampled_log_likelihood", "kid_from_features",
-    "precision_recall",
+    "precision_recall", "vae",
 ]

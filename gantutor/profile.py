@@ -58,6 +58,14 @@ class Profile:
     #: Steps per DCGAN / conditional GAN run on images, and the networks' width (channels of the 14×14 layer).
     dcgan_steps: int = 3000
     dcgan_width: int = 32
+    #: VAE chapters: steps (mini-batches of ``vae_batch_size``) of the main VAE runs and of the shorter runs of the
+    #: comparisons (IWAE, β sweep, 2-D latents, conditional VAE).
+    vae_steps: int = 24000
+    vae_short_steps: int = 6000
+    vae_batch_size: int = 100
+    #: Test log-likelihood: importance samples per image, and test images used (``None``: all 10,000).
+    nll_k: int = 5000
+    nll_images: int | None = 500
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -70,15 +78,18 @@ PROFILES: dict[str, Profile] = {
     "smoke": Profile(name="smoke", train_subset=2048, gan_steps=40, gan_batch_size=64, gan_snapshots=3,
                      demo_steps=5, eval_samples=256, toy_steps=50, metric_samples=500,
                      eval_gan_steps=30, seeds=2, variant_steps=20,
-                     dcgan_steps=10, dcgan_width=8),
+                     dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
+                     nll_images=50),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
                    eval_gan_steps=2000, seeds=3, variant_steps=2000,
-                   dcgan_steps=3000, dcgan_width=32),
+                   dcgan_steps=3000, dcgan_width=32, vae_steps=24000, vae_short_steps=6000, nll_k=5000,
+                   nll_images=500),
     "gpu": Profile(name="gpu", train_subset=None, gan_steps=30000, gan_batch_size=128, gan_snapshots=9,
                    demo_steps=500, eval_samples=10000, toy_steps=20000, metric_samples=10000,
                    eval_gan_steps=20000, seeds=5, variant_steps=20000,
-                   dcgan_steps=20000, dcgan_width=64),
+                   dcgan_steps=20000, dcgan_width=64, vae_steps=300000, vae_short_steps=60000, nll_k=5000,
+                   nll_images=None),
 }
 
 

@@ -93,6 +93,18 @@ def _snapshot_schedule(steps: int, count: int) -> list[int]:
     return sorted({round(i * steps / (count - 1)) for i in range(count)})
 
 
+def record_snapshot(history, model: nn.Module, step: int, render, on_snapshot=None) -> None:
+    """Append ``render()`` (moved to the CPU) and ``on_snapshot(step, model)`` to ``history``, with ``model`` in
+    eval mode and no gradients; shared by the GAN and VAE loops."""
+    with torch.no_grad():
+        model.eval()
+        history.snapshots.append(render().detach().cpu())
+        if on_snapshot is not None:
+            history.evaluations.append((step, on_snapshot(step, model)))
+        model.train()
+    history.snapshot_steps.append(step)
+
+
 def _progress_mode(progress) -> str:
     if progress is None:
         progress = os.environ.get(PROGRESS_ENV, "bar").strip().lower() or "bar"
@@ -234,13 +246,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         return done
 
     def snapshot(step: int):
-        with torch.no_grad():
-            generator.eval()
-            history.snapshots.append(generator(fixed_noise, *fixed_cond).detach().cpu())
-            if on_snapshot is not None:
-                history.evaluations.append((step, on_snapshot(step, generator)))
-            generator.train()
-        history.snapshot_steps.append(step)
+        record_snapshot(history, generator, step, lambda: generator(fixed_noise, *fixed_cond), on_snapshot)
 
     start_step = 0
     if resume:

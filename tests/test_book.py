@@ -37,3 +37,9 @@ def test_book_builds_without_warnings(built_book):
     assert "ring: modes (of 8)" in ch6 and re.search(r"\d\.\d ± \d\.\d", ch6)
     ch7 = (html / "chapters" / "07_dcgan.html").read_text()
     assert ch7.count("<img") >= 4 and "conditional DCGAN" in ch7
+    # the VAE chapters: the likelihood table beside the published one, and the latent-space figures
+    ch8 = (html / "chapters" / "08_vae.html").read_text()
+    assert "Burda et al. 2016, VAE (k = 1)" in ch8 and "86.76" in ch8 and re.search(r"\d+\.\d\d ± \d\.\d\d", ch8)
+    assert ch8.count("<img") >= 5
+    ch9 = (html / "chapters" / "09_vae_latent.html").read_text()
+    assert ch9.count("<img") >= 7 and "active units" in ch9 and "precision" in ch9

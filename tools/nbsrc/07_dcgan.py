@@ -304,6 +304,8 @@ DCGAN: {glue:text}`mnist_classes`).
   $\beta_1 = 0.5$.
 * A conditional GAN feeds the label to both networks; the classifier agreement rate measures whether the
   generator obeys it.
+* The next chapter, {doc}`07b_variants_mnist`, trains this DCGAN with each loss of chapter 6 and compares them
+  on MNIST.
 
 :::{admonition} Try it yourself
 :class: seealso

@@ -1,0 +1,459 @@
+r"""Variational autoencoders: models, the ELBO and IWAE objectives, one training loop, and the test log-likelihood
+(chapters: *Training a VAE*, *The VAE's latent space*).
+
+The models work on images with pixel values in :math:`[0, 1]` (the book's datasets are stored in :math:`[-1, 1]`;
+:func:`binarize` and :func:`to_unit` convert). The decoder returns **logits** of a Bernoulli distribution per pixel,
+so :math:`\log p(x \mid z)` is minus a binary cross-entropy computed stably from the logits. The encoder returns the
+mean and log-variance of a diagonal Gaussian :math:`q(z \mid x)`; the prior is :math:`\mathcal N(0, I)`.
+
+Objectives, per example (maximised; the training loss is their negative batch mean):
+
+* ELBO (β = 1) and the β-weighted ELBO:
+  :math:`\mathbb E_q[\log p(x \mid z)] - \beta\,\mathrm{KL}(q(z \mid x) \,\|\, p(z))`, with one reparameterised
+  sample :math:`z = \mu + \sigma \odot \varepsilon` and the KL in closed form;
+* free bits (Kingma et al., 2016): each latent dimension's batch-mean KL counts as at least ``free_bits`` nats, so
+  the optimiser gains nothing by pushing it below that and the dimension is not switched off;
+* IWAE bound (Burda et al., 2016):
+  :math:`\log \frac1k \sum_i p(x, z_i)/q(z_i \mid x)`, :math:`z_i \sim q(z \mid x)`; ``k = 1`` is the ELBO.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
+from .metrics import importance_sampled_log_likelihood
+from .theory import diag_gaussian_log_prob, gaussian_kl_standard_normal, iwae_bound
+
+IMAGE_SHAPE = (1, 28, 28)
+
+
+# --------------------------------------------------------------------------------------------------- the models
+class VAE(nn.Module):
+    """Base class: subclasses define ``_encode(x, onehot)`` → ``(mu, logvar)`` and ``_decode(z, onehot)`` → logits.
+
+    ``num_classes`` (``None`` for an unconditional model) makes it a **conditional VAE**: the label, one-hot coded,
+    is an input of both the encoder and the decoder, and samples can be drawn for a chosen class.
+    """
+
+    latent_dim: int
+    num_classes: int | None
+
+    def _onehot(self, y, n: int, device) -> torch.Tensor | None:
+        if self.num_classes is None:
+            if y is not None:
+                raise ValueError("labels were given but this VAE is not conditional (num_classes=None).")
+            return None
+        if y is None:
+            raise ValueError(f"This is a conditional VAE: pass the labels (N class indices in 0..{self.num_classes - 1}).")
+        y = torch.as_tensor(y, device=device, dtype=torch.long)
+        if y.dim() == 0:
+            y = y.expand(n)
+        if y.shape != (n,) or int(y.min()) < 0 or int(y.max()) >= self.num_classes:
+            raise ValueError(f"labels must be {n} class indices in 0..{self.num_classes - 1}, got shape "
+                             f"{tuple(y.shape)} with values in [{int(y.min())}, {int(y.max())}].")
+        return F.one_hot(y, self.num_classes).float()
+
+    def encode(self, x: torch.Tensor, y=None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and log-variance ``(N, latent_dim)`` of :math:`q(z \\mid x)` for images ``(N, 1, 28, 28)`` in [0, 1]."""
+        if x.dim() != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+            raise ValueError(f"encode expects images of shape (N, 1, 28, 28) with values in [0, 1], got "
+                             f"{tuple(x.shape)}.")
+        return self._encode(x, self._onehot(y, x.shape[0], x.device))
+
+    def decode(self, z: torch.Tensor, y=None) -> torch.Tensor:
+        """Bernoulli logits ``(..., 1, 28, 28)`` for latents ``(..., latent_dim)`` (any number of leading dims)."""
+        if z.shape[-1] != self.latent_dim:
+            raise ValueError(f"z must end in latent_dim={self.latent_dim}, got shape {tuple(z.shape)}.")
+        lead = z.shape[:-1]
+        flat = z.reshape(-1, self.latent_dim)
+        onehot = self._onehot(y, lead[-1], z.device) if self.num_classes is not None or y is not None else None
+        if onehot is not None and len(lead) > 1:
+            onehot = onehot.expand(*lead, self.num_classes).reshape(-1, self.num_classes)
+        return self._decode(flat, onehot).reshape(*lead, *IMAGE_SHAPE)
+
+    def log_px(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """:math:`\\log p(x \\mid z)` summed over pixels (Bernoulli); ``x`` broadcasts against ``logits``."""
+        x = x.expand_as(logits)
+        return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(-3).sum(-1)
+
+    def forward(self, x: torch.Tensor, y=None):
+        """``(logits of the reconstruction from one sample z, mu, logvar)``."""
+        mu, logvar = self.encode(x, y)
+        z = mu + (0.5 * logvar).exp() * torch.randn_like(mu)
+        return self.decode(z, y), mu, logvar
+
+
+def _cat(x: torch.Tensor, onehot: torch.Tensor | None) -> torch.Tensor:
+    return x if onehot is None else torch.cat([x, onehot], 1)
+
+
+class MLPVAE(VAE):
+    """The one-stochastic-layer architecture of Burda et al. (2016): encoder 784–200–200–(2×50), decoder
+    50–200–200–784, tanh hidden units, Bernoulli decoder. ``hidden``, ``latent_dim`` and the activation can change."""
+
+    def __init__(self, latent_dim: int = 50, hidden=(200, 200), num_classes: int | None = None,
+                 activation: str = "tanh"):
+        super().__init__()
+        acts = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU}
+        if activation not in acts:
+            raise ValueError(f"activation must be one of {', '.join(acts)}, got {activation!r}.")
+        if not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        c = num_classes or 0
+        d = math.prod(IMAGE_SHAPE)
+
+        def mlp(sizes):
+            layers = []
+            for a, b in zip(sizes[:-2], sizes[1:-1]):
+                layers += [nn.Linear(a, b), acts[activation]()]
+            return nn.Sequential(*layers, nn.Linear(sizes[-2], sizes[-1]))
+
+        self.encoder = mlp([d + c, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim + c, *reversed(hidden), d])
+
+    def _encode(self, x, onehot):
+        mu, logvar = self.encoder(_cat(x.flatten(1), onehot)).chunk(2, dim=1)
+        return mu, logvar
+
+    def _decode(self, z, onehot):
+        return self.decoder(_cat(z, onehot))
+
+
+class ConvVAE(VAE):
+    """A small convolutional VAE: two stride-2 convolutions (28 → 14 → 7) to the Gaussian's parameters, and the
+    mirror image with transposed convolutions back to 28×28 Bernoulli logits."""
+
+    def __init__(self, latent_dim: int = 16, width: int = 32, num_classes: int | None = None):
+        super().__init__()
+        if not isinstance(latent_dim, int) or latent_dim < 1:
+            raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+        self.latent_dim, self.num_classes, self.width = latent_dim, num_classes, width
+        c = num_classes or 0
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1 + c, width, 4, 2, 1), nn.LeakyReLU(0.2),            # 28 -> 14
+            nn.Conv2d(width, 2 * width, 4, 2, 1), nn.LeakyReLU(0.2),        # 14 -> 7
+            nn.Flatten(), nn.Linear(2 * width * 49, 2 * latent_dim))
+        self.decoder_in = nn.Sequential(nn.Linear(latent_dim + c, 2 * width * 49), nn.ReLU())
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(),      # 7 -> 14
+            nn.ConvTranspose2d(width, 1, 4, 2, 1))                          # 14 -> 28
+
+    def _encode(self, x, onehot):
+        if onehot is not None:   # the label as constant extra channels
+            x = torch.cat([x, onehot[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
+        return self.encoder(x).chunk(2, dim=1)
+
+    def _decode(self, z, onehot):
+        h = self.decoder_in(_cat(z, onehot)).view(-1, 2 * self.width, 7, 7)
+        return self.decoder(h)
+
+
+# ------------------------------------------------------------------------------------------------ data helpers
+def to_unit(images: torch.Tensor) -> torch.Tensor:
+    """Images in the book's range [-1, 1] → [0, 1] (pixel intensities read as probabilities)."""
+    return (images + 1) / 2
+
+
+def binarize(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """One random binarisation: each pixel is 1 with probability equal to its intensity (images in [-1, 1]).
+
+    Drawn afresh each time an image is used in training ("dynamic binarisation", as in Burda et al.), so the model
+    never sees the same binary image twice; the test set is binarised once, with a fixed seed, and kept.
+    """
+    p = to_unit(images).clamp(0, 1)
+    return torch.bernoulli(p, generator=generator)
+
+
+# -------------------------------------------------------------------------------------------------- objectives
+def vae_terms(model: VAE, x: torch.Tensor, y=None, *, k: int = 1, generator: torch.Generator | None = None) -> dict:
+    """Per-example pieces of the objective for images ``x`` in [0, 1]: ``recon`` (:math:`-\\log p(x\\mid z)`, one
+    sample), ``kl`` (closed form), ``kl_dims`` (per latent dimension, ``(N, latent)``) and ``bound`` (ELBO for
+    ``k = 1``, IWAE bound :math:`\\mathcal L_k` otherwise). All in nats, shape ``(N,)`` unless stated."""
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}.")
+    mu, logvar = model.encode(x, y)
+    eps = torch.randn((k, *mu.shape), device=mu.device, generator=generator)
+    z = mu + (0.5 * logvar).exp() * eps                            # the reparameterisation trick, (k, N, latent)
+    log_px = model.log_px(x, model.decode(z, y))                    # (k, N)
+    kl_dims = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)       # (N, latent)
+    kl = kl_dims.sum(1)
+    if k == 1:
+        bound = log_px[0] - kl
+    else:
+        log_w = log_px + diag_gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z)) \
+            - diag_gaussian_log_prob(z, mu, logvar)
+        bound = iwae_bound(log_w, dim=0)
+    return {"recon": -log_px.mean(0), "kl": kl, "kl_dims": kl_dims, "bound": bound}
+
+
+def vae_loss(terms: dict, *, beta: float = 1.0, free_bits: float = 0.0, k: int = 1) -> torch.Tensor:
+    """The scalar training loss from :func:`vae_terms`: ``recon + beta * KL`` (KL with free bits per dimension),
+    or ``-IWAE bound`` when ``k > 1``."""
+    if k > 1:
+        if beta != 1.0 or free_bits:
+            raise ValueError("The IWAE bound (k > 1) is used as it is: leave beta=1 and free_bits=0.")
+        return -terms["bound"].mean()
+    kl = terms["kl_dims"].mean(0)
+    if free_bits:
+        kl = kl.clamp(min=free_bits)
+    return terms["recon"].mean() + beta * kl.sum()
+
+
+# ------------------------------------------------------------------------------------------------- the loop
+@dataclass
+class VAEHistory:
+    """Per-step training record of :func:`train_vae` (batch means, nats): ``loss`` (what was minimised),
+    ``recon`` (:math:`-\\log p(x \\mid z)`), ``kl``, ``beta`` (the KL weight used), and snapshots of the
+    decoder's mean image for fixed prior draws (step 0 = before training)."""
+
+    loss: torch.Tensor
+    recon: torch.Tensor
+    kl: torch.Tensor
+    beta: torch.Tensor
+    snapshot_steps: list[int] = field(default_factory=list)
+    snapshots: list[torch.Tensor] = field(default_factory=list)
+    evaluations: list = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def steps(self) -> int:
+        return len(self.loss)
+
+    @property
+    def elbo(self) -> torch.Tensor:
+        """Per-step batch ELBO (β = 1), whatever β was used for training."""
+        return -(self.recon + self.kl)
+
+
+def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float = 1.0, warmup_steps: int = 0,
+              free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
+              seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
+              checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
+              on_snapshot=None, lr_decay: float = 1.0) -> VAEHistory:
+    """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
+
+    Args:
+        batches: an iterator of image batches in [-1, 1] (for a conditional model: ``(images, labels)``), e.g.
+            :class:`gantutor.data.TensorBatches`.
+        beta: weight of the KL term (β-VAE; 1 is the ELBO).
+        warmup_steps: KL warm-up — β rises linearly from 0 to ``beta`` over these steps (0: no warm-up).
+        free_bits: minimum nats counted per latent dimension (0: off).
+        k: importance samples; ``k > 1`` trains on the IWAE bound.
+        binarize_data: draw a fresh binarisation of every batch (else the grey levels are used as Bernoulli
+            targets, which is not a likelihood of a discrete image).
+        lr_decay: the learning rate is multiplied by this factor spread evenly over training (1: constant).
+        snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot: as in
+            :func:`gantutor.train_gan`.
+    """
+    from .train import _progress_mode, _snapshot_schedule, record_snapshot
+
+    if not isinstance(steps, int) or steps <= 0:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    if beta < 0 or free_bits < 0 or warmup_steps < 0:
+        raise ValueError(f"beta, free_bits and warmup_steps must be non-negative, got {beta}, {free_bits}, "
+                         f"{warmup_steps}.")
+    if (resume or checkpoint_every) and checkpoint is None:
+        raise ValueError("resume and checkpoint_every need checkpoint=<file>.")
+    if k > 1 and (beta != 1.0 or free_bits or warmup_steps):
+        raise ValueError("The IWAE bound (k > 1) is trained as it is: leave beta=1, free_bits=0, warmup_steps=0.")
+    mode = _progress_mode(progress)
+    device = next(model.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay ** (1.0 / steps))
+    fixed_z = torch.randn(64, model.latent_dim, device=device, generator=gen)
+    fixed_y = None if model.num_classes is None else torch.arange(64, device=device) % model.num_classes
+    record = torch.zeros(steps, 4, device=device)
+    schedule = _snapshot_schedule(steps, snapshots)
+    history = VAEHistory(*(torch.empty(0),) * 4)
+
+    def state(step: int) -> dict:
+        return {"format": "gantutor-checkpoint", "kind": "vae", "step": step, "model": type(model).__name__,
+                "weights": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                "record": record[:step].cpu(), "snapshot_steps": list(history.snapshot_steps),
+                "snapshots": list(history.snapshots), "gen": gen.get_state() if gen is not None else None,
+                "rng_cpu": torch.get_rng_state(),
+                "batches": batches.state_dict() if hasattr(batches, "state_dict") else None}
+
+    def snapshot(step: int):
+        record_snapshot(history, model, step, lambda: torch.sigmoid(model.decode(fixed_z, fixed_y)), on_snapshot)
+
+    start_step = 0
+    if resume:
+        ckpt = load_checkpoint(checkpoint, kind="vae")
+        if ckpt["model"] != type(model).__name__:
+            raise ValueError(f"{checkpoint} holds a {ckpt['model']}, not a {type(model).__name__}.")
+        model.load_state_dict(ckpt["weights"])
+        opt.load_state_dict(ckpt["opt"])
+        sched.load_state_dict(ckpt["sched"])
+        start_step = ckpt["step"]
+        record[:start_step] = ckpt["record"].to(device)
+        history.snapshot_steps[:], history.snapshots[:] = ckpt["snapshot_steps"], ckpt["snapshots"]
+        torch.set_rng_state(ckpt["rng_cpu"])
+        if gen is not None and ckpt["gen"] is not None:
+            gen.set_state(ckpt["gen"])
+        if ckpt["batches"] is not None and hasattr(batches, "load_state_dict"):
+            batches.load_state_dict(ckpt["batches"])
+    elif schedule and schedule[0] == 0:
+        snapshot(0)
+    bar = None
+    if mode == "bar":
+        from tqdm.auto import tqdm
+        bar = tqdm(total=steps, initial=start_step, desc=desc, leave=True)
+    model.train()
+    start = time.perf_counter()
+    done = start_step
+    try:
+        for step in range(start_step + 1, steps + 1):
+            batch = next(batches)
+            x, y = (batch[0], batch[1] if model.num_classes is not None else None) \
+                if isinstance(batch, (tuple, list)) else (batch, None)
+            if model.num_classes is not None and y is None:
+                raise ValueError("A conditional VAE needs labelled batches: TensorBatches(images, labels, ...).")
+            x = binarize(x, gen) if binarize_data else to_unit(x)
+            b = beta * min(1.0, step / warmup_steps) if warmup_steps else beta
+            terms = vae_terms(model, x, y, k=k, generator=gen)
+            loss = vae_loss(terms, beta=b, free_bits=free_bits, k=k)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                record[step - 1] = torch.stack([loss.detach(), terms["recon"].mean(), terms["kl"].mean(),
+                                                torch.tensor(b, device=device)])
+            done = step
+            if step in schedule or step == steps or step % 200 == 0:
+                if not torch.isfinite(record[step - 1, 0]):
+                    raise TrainingDiverged(f"{desc}: the loss became {record[step - 1, 0].item()} at step {step}. "
+                                           f"Lower the learning rate (lr={lr}) or check the data.")
+            if step in schedule:
+                snapshot(step)
+                if mode == "log":
+                    r = record[step - 1].tolist()
+                    print(f"{desc} step {step:>6}/{steps} | loss {r[0]:.2f} | recon {r[1]:.2f} | KL {r[2]:.2f} "
+                          f"| {time.perf_counter() - start:6.1f} s", file=sys.stdout, flush=True)
+            if checkpoint_every and step % checkpoint_every == 0:
+                save_checkpoint(checkpoint, state(step))
+            if bar is not None:
+                bar.update(1)
+                if step % max(1, steps // 50) == 0 or step == steps:
+                    r = record[step - 1].tolist()
+                    bar.set_postfix(loss=f"{r[0]:.2f}", KL=f"{r[2]:.2f}", refresh=False)
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, state(done))
+    except KeyboardInterrupt:
+        history.interrupted = True
+        print(f"{desc}: interrupted after step {done}; the model and the history so far are kept"
+              + (" (resume from the last periodic checkpoint)" if checkpoint is not None else "") + ".", flush=True)
+    finally:
+        if bar is not None:
+            bar.close()
+    history.seconds = time.perf_counter() - start
+    rec = record[:done].cpu()
+    history.loss, history.recon, history.kl, history.beta = (rec[:, i].clone() for i in range(4))
+    return history
+
+
+# ------------------------------------------------------------------------------------------ using a trained VAE
+def sample_vae(model: VAE, n: int, *, seed: int | None = None, labels=None, z: torch.Tensor | None = None):
+    """Decoder means (Bernoulli probabilities in [0, 1], on the CPU) for ``n`` prior draws (or the given ``z``)."""
+    device = next(model.parameters()).device
+    if z is None:
+        gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+        z = torch.randn(n, model.latent_dim, device=device, generator=gen)
+    if model.num_classes is not None and labels is None:
+        labels = torch.arange(len(z)) % model.num_classes
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        out = torch.sigmoid(model.decode(z.to(device), labels)).cpu()
+    model.train(was)
+    return out
+
+
+def encode_means(model: VAE, x: torch.Tensor, y=None, batch_size: int = 1000) -> torch.Tensor:
+    """Posterior means :math:`\\mathbb E_q[z]` for images ``x`` in [0, 1], in batches, on the CPU."""
+    with torch.no_grad():
+        return torch.cat([model.encode(x[i:i + batch_size], None if y is None else y[i:i + batch_size])[0].cpu()
+                          for i in range(0, len(x), batch_size)])
+
+
+def reconstruct(model: VAE, x: torch.Tensor, y=None) -> torch.Tensor:
+    """Decoder means at the posterior means (probabilities in [0, 1], CPU) for images ``x`` in [0, 1]."""
+    with torch.no_grad():
+        mu, _ = model.encode(x, y)
+        return torch.sigmoid(model.decode(mu, y)).cpu()
+
+
+def active_units(model: VAE, x: torch.Tensor, y=None, threshold: float = 0.01) -> tuple[int, torch.Tensor]:
+    """Burda et al.'s count of latent dimensions in use: dimension ``j`` is active when
+    :math:`\\operatorname{Cov}_x(\\mathbb E_{q(z\\mid x)}[z_j]) > 0.01`. Returns ``(count, variances)``."""
+    var = encode_means(model, x, y).var(0)
+    return int((var > threshold).sum()), var
+
+
+def evaluate_bound(model: VAE, x: torch.Tensor, y=None, *, k: int = 1, batch_size: int = 500, seed: int = 0) -> dict:
+    """Mean ELBO (``k = 1``) or IWAE bound, reconstruction term and KL over ``x`` (images in [0, 1]), nats."""
+    gen = torch.Generator(device=x.device).manual_seed(seed)
+    sums = {"bound": 0.0, "recon": 0.0, "kl": 0.0}
+    was = model.training
+    model.eval()
+    with torch.no_grad():
+        for i in range(0, len(x), batch_size):
+            t = vae_terms(model, x[i:i + batch_size], None if y is None else y[i:i + batch_size], k=k, generator=gen)
+            for key in sums:
+                sums[key] += float(t[key].double().sum())
+    model.train(was)
+    return {key: v / len(x) for key, v in sums.items()}
+
+
+def log_likelihood(model: VAE, x: torch.Tensor, y=None, *, k: int = 5000, chunk: int = 500, batch_size: int = 100,
+                   seed: int = 0, progress: str | bool | None = None) -> torch.Tensor:
+    """Importance-sampled :math:`\\log p(x)` per image (nats, CPU, float64) with ``k`` samples from the encoder —
+    the estimator behind the published test log-likelihoods (Burda et al., 2016: ``k = 5000``).
+
+    The test NLL is ``-log_likelihood(...).mean()``. ``x``: images in [0, 1] (binarise the test set once).
+    """
+    from .train import _progress_mode
+
+    device = next(model.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(seed)
+    zeros = None
+
+    def proposal(xb, s, yb):
+        mu, logvar = model.encode(xb, yb)
+        z = mu + (0.5 * logvar).exp() * torch.randn((s, *mu.shape), device=device, generator=gen)
+        return z, diag_gaussian_log_prob(z, mu, logvar)
+
+    def log_joint(xb, z, yb):
+        nonlocal zeros
+        if zeros is None or zeros.shape != z.shape:
+            zeros = torch.zeros_like(z)
+        return model.log_px(xb, model.decode(z, yb)) + diag_gaussian_log_prob(z, zeros, zeros)
+
+    mode = _progress_mode(progress)
+    batches = range(0, len(x), batch_size)
+    if mode == "bar":
+        from tqdm.auto import tqdm
+        batches = tqdm(batches, desc=f"log p(x), k={k}", leave=False)
+    was = model.training
+    model.eval()
+    out = []
+    for i in batches:
+        xb = x[i:i + batch_size].to(device)
+        yb = None if y is None else y[i:i + batch_size].to(device)
+        out.append(importance_sampled_log_likelihood(
+            xb, lambda a, z: log_joint(a, z, yb), lambda a, s: proposal(a, s, yb), k=k, chunk=chunk).cpu())
+    model.train(was)
+    return torch.cat(out)
