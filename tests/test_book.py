@@ -43,3 +43,9 @@ def test_book_builds_without_warnings(built_book):
     assert ch8.count("<img") >= 5
     ch9 = (html / "chapters" / "09_vae_latent.html").read_text()
     assert ch9.count("<img") >= 7 and "active units" in ch9 and "precision" in ch9
+    ch10 = (html / "chapters" / "10_challenges.html").read_text()
+    assert "samples closer than 99% of test images" in ch10 and "stored run (s)" in ch10 and ch10.count("<img") >= 1
+    reading = (html / "reading_list.html").read_text()
+    assert reading.count("not found") >= 8 and "Zhu, Park, Isola, Efros" in reading
+    amap = (html / "article_map.html").read_text()
+    assert amap.count("chapters/") >= 40 and "Article 004" in amap

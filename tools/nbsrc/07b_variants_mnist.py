@@ -63,6 +63,12 @@ The variants, and what each changes (the training rules come with the loss in `g
 table reports each run's time.
 """),
 code(r"""
+# NBVAL_CHECK_OUTPUT
+for name in ["non-saturating", "lsgan", "hinge", "wgan-gp"]:   # the rules each loss brings (None: DCGAN's defaults)
+    L = gt.GAN_LOSSES[name]
+    print(f"{name:>14}: n_critic={L.n_critic}, gradient penalty weight={L.gradient_penalty}, lr={L.lr}, betas={L.betas}")
+"""),
+code(r"""
 VARIANTS = {
     "non-saturating": ("non-saturating", {}),
     "LSGAN": ("lsgan", {}),

@@ -161,6 +161,10 @@ axes[0].set_title("test reconstruction vs KL")
 axes[1].bar([f"β={b:g}" for b in BETAS], [sweep[b]["active"] for b in BETAS])
 axes[1].set_ylabel("active latent dimensions (of 50)"); axes[1].set_title("dimensions in use")
 plt.tight_layout(); plt.show()
+""", caption=r"""Left: each β lands on a different point of the rate–distortion trade-off (test images). Right:
+the number of latent dimensions the encoder actually uses (Burda et al.'s criterion) falls as β grows.""",
+name="fig-ch9-beta"),
+code(r"""
 table = "| β | test −log p(x∣z) | test KL | test −ELBO | active units |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {b:g} | {sweep[b]['recon']:.1f} | {sweep[b]['kl']:.1f} | {-sweep[b]['elbo']:.1f} | {sweep[b]['active']} |"
     for b in BETAS)
@@ -170,9 +174,7 @@ for b in BETAS:
     glue(f"ch9_b{key}_kl", sweep[b]["kl"], display=False)
     glue(f"ch9_b{key}_recon", sweep[b]["recon"], display=False)
     glue(f"ch9_b{key}_active", sweep[b]["active"], display=False)
-""", caption=r"""Left: each β lands on a different point of the rate–distortion trade-off (test images). Right:
-the number of latent dimensions the encoder actually uses (Burda et al.'s criterion) falls as β grows.""",
-name="fig-ch9-beta"),
+"""),
 code(r"""
 fig, axes = plt.subplots(1, len(BETAS), figsize=(2.5 * len(BETAS), 2.9))
 for ax, b in zip(axes, BETAS):
@@ -222,6 +224,9 @@ for label, r in remedies.items():
 ax.set_xlabel("latent dimension (sorted by KL)"); ax.set_ylabel("mean KL on test images (nats)")
 ax.set_yscale("symlog", linthresh=0.01); ax.legend()
 plt.tight_layout(); plt.show()
+""", caption=r"""KL per latent dimension on test images, sorted, for the plain β-VAE and the two remedies (same
+β, same steps). Dimensions near zero are collapsed onto the prior.""", name="fig-ch9-collapse"),
+code(r"""
 table = "| training | test −log p(x∣z) | test KL | test −ELBO | active units |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {k} | {r['recon']:.1f} | {r['kl']:.1f} | {-r['elbo']:.1f} | {r['active']} |" for k, r in remedies.items())
 display(Markdown(table))
@@ -230,8 +235,7 @@ glue("ch9_lambda", LAMBDA, display=False)
 for key, (label, r) in zip(["plain", "warmup", "freebits"], remedies.items()):
     glue(f"ch9_{key}_active", r["active"], display=False)
     glue(f"ch9_{key}_recon", r["recon"], display=False)
-""", caption=r"""KL per latent dimension on test images, sorted, for the plain β-VAE and the two remedies (same
-β, same steps). Dimensions near zero are collapsed onto the prior.""", name="fig-ch9-collapse"),
+"""),
 md(r"""
 Plain training at β = {glue:text}`ch9_collapse_beta` keeps {glue:text}`ch9_plain_active` dimensions active;
 warm-up keeps {glue:text}`ch9_warmup_active` and free bits (λ = {glue:text}`ch9_lambda` nats)
@@ -245,6 +249,12 @@ how long the final β then acts — compare the numbers rather than the reputati
 Feeding the label to both encoder and decoder (one-hot, concatenated to their inputs) gives a **conditional
 VAE** (Sohn et al., 2015): $q(z \mid x, y)$ and $p(x \mid z, y)$. The label no longer has to be stored in $z$, so
 $z$ is free to encode *style*; at generation time we choose the class and draw $z$ from the prior.
+"""),
+code(r"""
+# NBVAL_CHECK_OUTPUT
+m = V.MLPVAE(latent_dim=16, hidden=(400, 200), num_classes=10)
+print("encoder's first layer:", m.encoder[0], "<- 784 pixels + 10 one-hot label entries")
+print("decoder's first layer:", m.decoder[0], "<- 16 latents + 10 one-hot label entries")
 """),
 code(r"""
 cvae = {}
@@ -325,6 +335,8 @@ glue("ch9_n_eval", N_EVAL, display=False)
 glue("ch9_vs_steps", P.dcgan_steps, display=False)
 glue("ch9_vae_seconds", h_conv.seconds, display=False)
 glue("ch9_gan_seconds", h_gan.seconds, display=False)
+"""),
+code(r"""
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
 for ax, (k, s) in zip(axes, samples.items()):
     gt.show_images(s[:36], nrow=6, ax=ax, title=k)
