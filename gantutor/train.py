@@ -105,6 +105,14 @@ def record_snapshot(history, model: nn.Module, step: int, render, on_snapshot=No
     history.snapshot_steps.append(step)
 
 
+def progress_bar(mode: str, steps: int, start_step: int, desc: str):
+    """A tqdm bar over ``steps`` starting at ``start_step`` when ``mode == 'bar'``, else ``None``."""
+    if mode != "bar":
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=steps, initial=start_step, desc=desc, leave=True)
+
+
 def _progress_mode(progress) -> str:
     if progress is None:
         progress = os.environ.get(PROGRESS_ENV, "bar").strip().lower() or "bar"
@@ -255,10 +263,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         start_step = restore(ckpt)
     elif schedule and schedule[0] == 0:
         snapshot(0)
-    bar = None
-    if mode == "bar":
-        from tqdm.auto import tqdm
-        bar = tqdm(total=steps, initial=start_step, desc=desc, leave=True)
+    bar = progress_bar(mode, steps, start_step, desc)
     generator.train()
     discriminator.train()
     start = time.perf_counter()

@@ -256,7 +256,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
         snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot: as in
             :func:`gantutor.train_gan`.
     """
-    from .train import _progress_mode, _snapshot_schedule, record_snapshot
+    from .train import _progress_mode, _snapshot_schedule, progress_bar, record_snapshot
 
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
@@ -307,10 +307,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
             batches.load_state_dict(ckpt["batches"])
     elif schedule and schedule[0] == 0:
         snapshot(0)
-    bar = None
-    if mode == "bar":
-        from tqdm.auto import tqdm
-        bar = tqdm(total=steps, initial=start_step, desc=desc, leave=True)
+    bar = progress_bar(mode, steps, start_step, desc)
     model.train()
     start = time.perf_counter()
     done = start_step
