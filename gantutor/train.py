@@ -14,6 +14,7 @@ The losses come from :mod:`gantutor.losses`; this module never re-derives them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -26,6 +27,7 @@ import torch
 from torch import nn
 
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
+from .fast import adam, check_fast, resolve_fast, speedups
 from .losses import GANLoss, get_gan_loss, gradient_penalty
 
 PROGRESS_ENV = "GANTUTOR_PROGRESS"
@@ -54,6 +56,8 @@ class GANHistory:
     rolled_back_to: int | None = None
     #: ``(step, on_snapshot(step, generator))`` at each snapshot step, when ``on_snapshot`` was given.
     evaluations: list = field(default_factory=list)
+    #: The step after which ``on_snapshot`` ended training by raising :class:`StopTraining`, else None.
+    stopped_at: int | None = None
     #: True when ``d_real``/``d_fake`` are probabilities (logit losses); False when they are raw critic scores.
     probabilities: bool = True
     #: The optimiser settings used: ``{"optimizer", "lr", "betas"}``.
@@ -93,16 +97,39 @@ def _snapshot_schedule(steps: int, count: int) -> list[int]:
     return sorted({round(i * steps / (count - 1)) for i in range(count)})
 
 
+class StopTraining(Exception):
+    """Raise ``StopTraining(result)`` from an ``on_snapshot`` function to end training after this step (for example
+    once a quality target is reached); ``result`` is kept in ``history.evaluations`` and ``history.stopped_at``
+    records the step."""
+
+    def __init__(self, result=None):
+        super().__init__(result)
+        self.result = result
+
+
 def record_snapshot(history, model: nn.Module, step: int, render, on_snapshot=None) -> None:
     """Append ``render()`` (moved to the CPU) and ``on_snapshot(step, model)`` to ``history``, with ``model`` in
-    eval mode and no gradients; shared by the GAN and VAE loops."""
+    eval mode and no gradients; shared by the GAN and VAE loops. A :class:`StopTraining` raised by
+    ``on_snapshot`` is re-raised after its result is recorded."""
+    stop = None
     with torch.no_grad():
         model.eval()
-        history.snapshots.append(render().detach().cpu())
-        if on_snapshot is not None:
-            history.evaluations.append((step, on_snapshot(step, model)))
-        model.train()
+        try:
+            image = render().detach().cpu()
+            if on_snapshot is not None:
+                try:
+                    result = on_snapshot(step, model)
+                except StopTraining as request:
+                    result, stop = request.result, request
+        finally:
+            model.train()
+    history.snapshots.append(image)
     history.snapshot_steps.append(step)
+    if on_snapshot is not None:
+        history.evaluations.append((step, result))
+    if stop is not None:
+        history.stopped_at = step
+        raise stop
 
 
 def progress_bar(mode: str, steps: int, start_step: int, desc: str):
@@ -130,7 +157,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
               progress: str | bool | None = None, desc: str = "GAN", optimizer: str | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None) -> GANHistory:
+              on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
+              compile: bool = False) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -156,8 +184,13 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             step and the loss; ``'rollback'`` also restores the last checkpoint's models and returns its history.
         check_every: steps between finiteness checks (each check reads the losses from the device once).
         on_snapshot: ``on_snapshot(step, generator)`` is called at each snapshot step with the generator in eval
-            mode (e.g. to compute FID during training); its results are kept in ``history.evaluations``. It must
+            mode (e.g. to compute FID during training); its results are kept in ``history.evaluations``; raising
+            :class:`StopTraining` from it ends training there. It must
             not draw from PyTorch's global random generator if runs are to stay reproducible.
+        fast: the fast path of :mod:`gantutor.fast` (bf16 autocast of both networks, fused Adam, channels_last
+            and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``None``: on for CUDA, off
+            for the CPU (float32, bit-reproducible).
+        compile: also ``torch.compile`` both networks' forward passes (needs the fast path).
 
     A ``KeyboardInterrupt`` (the notebook's stop button) ends training cleanly: the models keep their weights and
     the returned history covers the completed steps, with ``history.interrupted = True``.
@@ -190,9 +223,11 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     lr = lr if lr is not None else (objective.lr or 2e-4)
     betas = tuple(betas) if betas is not None else (objective.betas or (0.5, 0.999))
     optimizer = optimizer or objective.optimizer or "adam"
+    fast = resolve_fast(fast, device)
+    check_fast(fast, compile, device)
     if optimizer == "adam":
-        opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=betas)
-        opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=betas)
+        opt_g = adam(generator.parameters(), lr=lr, betas=betas, fast=fast)
+        opt_d = adam(discriminator.parameters(), lr=lr, betas=betas, fast=fast)
     elif optimizer == "rmsprop":
         opt_g = torch.optim.RMSprop(generator.parameters(), lr=lr)
         opt_d = torch.optim.RMSprop(discriminator.parameters(), lr=lr)
@@ -293,6 +328,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
 
         previous_handler = signal.signal(signal.SIGINT, on_sigint)
 
+    fast_path = contextlib.ExitStack()
+    fast_path.enter_context(speedups(device, [(generator, "forward"), (discriminator, "forward")], enabled=fast,
+                                     compile=compile))
     try:
         for step in range(start_step + 1, steps + 1):
             stop["in_step"] = True
@@ -357,6 +395,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                 raise KeyboardInterrupt
         if writes and checkpoint is not None:
             save_checkpoint(checkpoint, state(done))
+    except StopTraining:                             # requested by on_snapshot after a completed step
+        if writes and checkpoint is not None:
+            save_checkpoint(checkpoint, state(done))
     except KeyboardInterrupt:
         history.interrupted = True
         consistent = not stop["in_step"]  # False after a second Ctrl-C in the middle of a step
@@ -375,6 +416,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
         else:
             raise
     finally:
+        fast_path.close()
         if previous_handler is not None:
             signal.signal(signal.SIGINT, previous_handler)
         if bar is not None:

@@ -19,6 +19,7 @@ Objectives, per example (maximised; the training loss is their negative batch me
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -30,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
+from .fast import adam, check_fast, resolve_fast, speedups
 from .metrics import importance_sampled_log_likelihood
 from .theory import diag_gaussian_log_prob, gaussian_kl_standard_normal, iwae_bound
 
@@ -224,6 +226,8 @@ class VAEHistory:
     snapshots: list[torch.Tensor] = field(default_factory=list)
     evaluations: list = field(default_factory=list)
     seconds: float = 0.0
+    #: The step after which ``on_snapshot`` ended training by raising :class:`gantutor.train.StopTraining`.
+    stopped_at: int | None = None
     interrupted: bool = False
 
     @property
@@ -240,7 +244,8 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
               free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
               seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_snapshot=None, lr_decay: float = 1.0) -> VAEHistory:
+              on_snapshot=None, lr_decay: float = 1.0, fast: bool | None = None,
+              compile: bool = False) -> VAEHistory:
     """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
 
     Args:
@@ -253,10 +258,11 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
         binarize_data: draw a fresh binarisation of every batch (else the grey levels are used as Bernoulli
             targets, which is not a likelihood of a discrete image).
         lr_decay: the learning rate is multiplied by this factor spread evenly over training (1: constant).
-        snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot: as in
-            :func:`gantutor.train_gan`.
+        snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot, fast, compile: as in
+            :func:`gantutor.train_gan` (the fast path autocasts the encoder and the decoder; the KL term and the
+            likelihood are computed in float32 from their outputs).
     """
-    from .train import _progress_mode, _snapshot_schedule, progress_bar, record_snapshot
+    from .train import StopTraining, _progress_mode, _snapshot_schedule, progress_bar, record_snapshot
 
     if not isinstance(steps, int) or steps <= 0:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
@@ -270,7 +276,9 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
     mode = _progress_mode(progress)
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    fast = resolve_fast(fast, device)
+    check_fast(fast, compile, device)
+    opt = adam(model.parameters(), lr=lr, fast=fast)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay ** (1.0 / steps))
     fixed_z = torch.randn(64, model.latent_dim, device=device, generator=gen)
     fixed_y = None if model.num_classes is None else torch.arange(64, device=device) % model.num_classes
@@ -311,6 +319,8 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
     model.train()
     start = time.perf_counter()
     done = start_step
+    fast_path = contextlib.ExitStack()
+    fast_path.enter_context(speedups(device, [(model, "_encode"), (model, "_decode")], enabled=fast, compile=compile))
     try:
         for step in range(start_step + 1, steps + 1):
             batch = next(batches)
@@ -327,8 +337,8 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
             opt.step()
             sched.step()
             with torch.no_grad():
-                record[step - 1] = torch.stack([loss.detach(), terms["recon"].mean(), terms["kl"].mean(),
-                                                torch.tensor(b, device=device)])
+                record[step - 1, :3] = torch.stack([loss.detach(), terms["recon"].mean(), terms["kl"].mean()])
+                record[step - 1, 3] = b                    # a scalar fill: no host-to-device copy, no sync
             done = step
             if step in schedule or step == steps or step % 200 == 0:
                 if not torch.isfinite(record[step - 1, 0]):
@@ -349,13 +359,19 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
                     bar.set_postfix(loss=f"{r[0]:.2f}", KL=f"{r[2]:.2f}", refresh=False)
         if checkpoint is not None:
             save_checkpoint(checkpoint, state(done))
+    except StopTraining:
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, state(done))
     except KeyboardInterrupt:
         history.interrupted = True
         print(f"{desc}: interrupted after step {done}; the model and the history so far are kept"
               + (" (resume from the last periodic checkpoint)" if checkpoint is not None else "") + ".", flush=True)
     finally:
+        fast_path.close()
         if bar is not None:
             bar.close()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
     history.seconds = time.perf_counter() - start
     rec = record[:done].cpu()
     history.loss, history.recon, history.kl, history.beta = (rec[:, i].clone() for i in range(4))

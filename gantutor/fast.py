@@ -1,0 +1,135 @@
+"""The fast path of the training loops (appendix: *Running fast*).
+
+``train_gan(..., fast=True)`` and ``train_vae(..., fast=True)`` switch on, for the duration of training (or pass a
+list of the names in :data:`TECHNIQUES` to choose some):
+
+* **bf16 autocast** of the networks' forward passes (matrix products and convolutions in bfloat16, which has
+  float32's exponent range, so no loss scaling is needed); each network's *output* is cast back to float32, so the
+  losses, the KL term and the gradient penalty's norm are computed in float32;
+* **fused Adam** (one kernel updates every parameter) instead of the per-tensor loop;
+* **channels_last** memory format for convolutional networks on CUDA, and cuDNN's autotuner
+  (``torch.backends.cudnn.benchmark``);
+* optionally ``torch.compile`` of the forward passes (``compile=True``).
+
+The loops themselves already keep the data on the device (:class:`gantutor.data.TensorBatches`), never call
+``.item()`` inside a step (losses are recorded into a device tensor and read every ``check_every`` steps), and use
+one step for every variant. ``fast=None`` (the default) means on for CUDA, off for the CPU, so CPU runs stay
+bit-for-bit reproducible float32 runs; ``python -m gantutor.bench`` measures what each setting buys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import torch
+from torch import nn
+
+
+#: The techniques of the fast path; ``fast=True`` means all of them (those that do not apply to a device are
+#: skipped: channels_last and cuDNN autotuning are CUDA-only).
+TECHNIQUES = ("bf16", "fused_adam", "channels_last", "cudnn_benchmark")
+
+
+def resolve_fast(fast, device: torch.device) -> frozenset:
+    """The set of techniques to use: ``fast`` may be ``None`` (all on CUDA, none on the CPU), a bool, or a
+    collection of names from :data:`TECHNIQUES`."""
+    if fast is None:
+        fast = device.type == "cuda"
+    if isinstance(fast, bool):
+        return frozenset(TECHNIQUES if fast else ())
+    if isinstance(fast, str):
+        fast = [fast]
+    try:
+        chosen = frozenset(fast)
+    except TypeError:
+        chosen = None
+    if chosen is None or not chosen <= set(TECHNIQUES):
+        raise ValueError(f"fast must be True, False, None (on for CUDA, off for the CPU) or a list of techniques "
+                         f"from {', '.join(TECHNIQUES)}; got {fast!r}.")
+    return chosen
+
+
+def check_fast(fast: frozenset, compile: bool, device: torch.device) -> None:
+    """Raise a clear error for settings the fast path cannot honour."""
+    if compile and not fast:
+        raise ValueError("compile=True needs the fast path: pass fast=True (or leave fast=None on CUDA).")
+    if "bf16" in fast and not bf16_supported(device):
+        raise RuntimeError(f"fast=True needs bfloat16 support, which {device} lacks (a GPU older than Ampere); "
+                           f"pass fast=False, or a list of techniques without 'bf16'.")
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether autocast to bfloat16 is available on ``device``."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu"
+
+
+def _to_float(out):
+    if isinstance(out, torch.Tensor):
+        return out.float() if out.is_floating_point() else out
+    if isinstance(out, (tuple, list)):
+        return type(out)(_to_float(o) for o in out)
+    return out
+
+
+def _has_conv(module: nn.Module) -> bool:
+    return any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in module.modules())
+
+
+def adam(params, *, lr: float, betas=(0.9, 0.999), fast: frozenset = frozenset()) -> torch.optim.Adam:
+    """Adam; with ``"fused_adam"`` in ``fast`` the fused implementation (one kernel for all parameters)."""
+    return torch.optim.Adam(params, lr=lr, betas=betas, **({"fused": True} if "fused_adam" in fast else {}))
+
+
+@contextlib.contextmanager
+def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool = False):
+    """While active, each ``(obj, method_name)`` in ``targets`` runs under bf16 autocast on ``device`` (with its
+    floating-point outputs cast back to float32), optionally compiled; convolutional modules get channels_last on
+    CUDA and cuDNN autotuning is on — each as chosen in ``enabled`` (see :func:`resolve_fast`). Everything is
+    restored on exit (the modules' weights keep their values; their memory format may stay channels_last).
+    """
+    check_fast(enabled, compile, device)
+    bf16 = "bf16" in enabled
+    channels_last = device.type == "cuda" and "channels_last" in enabled
+    if not (bf16 or channels_last or compile):
+        previous = torch.backends.cudnn.benchmark
+        if device.type == "cuda" and "cudnn_benchmark" in enabled:
+            torch.backends.cudnn.benchmark = True
+        try:
+            yield
+        finally:
+            torch.backends.cudnn.benchmark = previous
+        return
+    patched = []
+    for obj, name in targets:
+        original = getattr(obj, name)
+        if channels_last and isinstance(obj, nn.Module) and _has_conv(obj):
+            obj.to(memory_format=torch.channels_last)
+        inner = torch.compile(original) if compile else original
+
+        @functools.wraps(original)
+        def run(*args, _inner=inner, **kwargs):
+            if channels_last:
+                args = tuple(a.contiguous(memory_format=torch.channels_last)
+                             if isinstance(a, torch.Tensor) and a.dim() == 4 else a for a in args)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                out = _inner(*args, **kwargs)
+            return _to_float(out)
+
+        had_own = name in vars(obj)
+        patched.append((obj, name, had_own, vars(obj).get(name)))
+        setattr(obj, name, run)
+    previous = torch.backends.cudnn.benchmark
+    if device.type == "cuda" and "cudnn_benchmark" in enabled:
+        torch.backends.cudnn.benchmark = True
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
+        for obj, name, had_own, own in reversed(patched):
+            if had_own:
+                setattr(obj, name, own)
+            else:
+                delattr(obj, name)

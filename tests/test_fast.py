@@ -1,0 +1,144 @@
+"""The fast path (gantutor.fast), early stopping, and the benchmark's loops (gantutor.bench).
+
+Speed itself is never asserted here (that is the benchmark's job); these tests check that the fast path trains the
+same model to the same losses, restores everything it patches, and that the benchmark's tutorial loop is the same
+algorithm as gantutor's loop.
+"""
+
+import json
+
+import pytest
+import torch
+
+import gantutor as gt
+from gantutor import bench
+from gantutor import vae as V
+from gantutor.fast import TECHNIQUES, resolve_fast, speedups
+from gantutor.models.dcgan import DCGANDiscriminator, DCGANGenerator
+
+CPU = torch.device("cpu")
+
+
+def test_resolve_fast_defaults_and_choices():
+    assert resolve_fast(None, CPU) == frozenset()
+    assert resolve_fast(None, torch.device("cuda")) == frozenset(TECHNIQUES)
+    assert resolve_fast(True, CPU) == frozenset(TECHNIQUES)
+    assert resolve_fast(False, CPU) == frozenset()
+    assert resolve_fast(["bf16"], CPU) == {"bf16"}
+    assert resolve_fast("fused_adam", CPU) == {"fused_adam"}
+    with pytest.raises(ValueError, match="techniques from bf16, fused_adam"):
+        resolve_fast(["fp8"], CPU)
+    with pytest.raises(ValueError, match="fast must be"):
+        resolve_fast(3, CPU)
+
+
+def test_compile_without_fast_is_refused():
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    with pytest.raises(ValueError, match="compile=True needs the fast path"):
+        gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=1, fast=False, compile=True)
+
+
+def test_speedups_patch_and_restore():
+    g = DCGANGenerator(width=8)
+    own = g.forward
+    with speedups(CPU, [(g, "forward")], enabled=frozenset(["bf16"])):
+        assert "forward" in vars(g)
+        out = g(torch.randn(4, g.latent_dim))
+        assert out.dtype == torch.float32            # outputs are cast back to float32
+        inner = {}
+        g.net.register_forward_hook(lambda m, i, o: inner.setdefault("dtype", o.dtype))
+        g(torch.randn(4, g.latent_dim))
+        assert inner["dtype"] == torch.bfloat16      # ... while the network ran in bf16
+    assert "forward" not in vars(g) and g.forward == own
+
+
+def _ring_run(fast, steps=300):
+    gt.seed_everything(0)
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    gen = torch.Generator().manual_seed(1)
+    batches = iter(lambda: gt.sample_ring(128, generator=gen), None)
+    h = gt.train_gan(g, d, batches, steps=steps, seed=0, fast=fast)
+    return h, g
+
+
+def test_fast_path_trains_like_the_float32_path():
+    plain, g_plain = _ring_run(False)
+    fast, g_fast = _ring_run(True)
+    assert "forward" not in vars(g_fast)
+    assert torch.isfinite(fast.d_loss).all() and torch.isfinite(fast.g_loss).all()
+    for name in ("d_loss", "g_loss", "d_real", "d_fake"):
+        a, b = plain.tail_means(0.3)[name], fast.tail_means(0.3)[name]
+        assert abs(a - b) < 0.05 + 0.05 * abs(a), (name, a, b)
+    # bf16 rounding makes the runs differ, but not the weights' scale
+    wp = torch.cat([p.flatten() for p in g_plain.parameters()])
+    wf = torch.cat([p.flatten() for p in g_fast.parameters()])
+    assert not torch.equal(wp, wf)
+    assert abs(wp.norm() - wf.norm()) / wp.norm() < 0.05
+
+
+def test_fast_path_vae_on_random_binary_images():
+    x = (torch.rand(512, 1, 28, 28) > 0.7).float() * 2 - 1
+    losses = {}
+    for fast in (False, True):
+        gt.seed_everything(0)
+        model = V.ConvVAE(latent_dim=4, width=8)
+        h = V.train_vae(model, gt.TensorBatches(x, batch_size=64, seed=0), steps=60, seed=0, fast=fast)
+        losses[fast] = float(h.loss[-20:].mean())
+        assert "_encode" not in vars(model) and "_decode" not in vars(model)
+    assert abs(losses[True] - losses[False]) < 0.02 * losses[False], losses
+
+
+def test_stop_training_from_on_snapshot():
+    gt.seed_everything(0)
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+
+    def stop_at_20(step, generator):
+        if step >= 20:
+            raise gt.StopTraining(f"done at {step}")
+        return step
+
+    h = gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=100, snapshots=11, on_snapshot=stop_at_20)
+    assert h.steps == 20 and h.stopped_at == 20
+    assert h.evaluations[-1] == (20, "done at 20")
+    assert h.snapshot_steps == [0, 10, 20] and len(h.snapshots) == 3
+
+
+def test_tutorial_loop_is_the_same_algorithm_as_gantutors():
+    """Same weights, batches and noise: the tutorial's step and train_gan's step give the same losses."""
+    x = torch.rand(1024, 1, 28, 28) * 2 - 1
+    runs = []
+    for loop in ("tutorial", "gantutor"):
+        torch.manual_seed(0)
+        g, d = DCGANGenerator(width=8), DCGANDiscriminator(width=8)
+        batches = gt.TensorBatches(x, batch_size=64, seed=0)
+        torch.manual_seed(1)
+        if loop == "tutorial":
+            opts = [torch.optim.Adam(n.parameters(), lr=2e-4, betas=(0.5, 0.999)) for n in (g, d)]
+            runs.append(bench.tutorial_gan_steps(g, d, *opts, batches, 5, CPU))
+        else:
+            h = gt.train_gan(g, d, batches, steps=5, fixed_noise=torch.zeros(4, g.latent_dim))
+            runs.append({"d_loss": h.d_loss.tolist(), "g_loss": h.g_loss.tolist()})
+    for name in ("d_loss", "g_loss"):
+        assert runs[0][name] == pytest.approx(runs[1][name], abs=1e-4), name
+
+
+def test_bench_throughput_writes_json(mnist_root, tmp_path):
+    out = tmp_path / "bench.json"
+    rc = bench.main(["--models", "mlp-gan", "--loops", "tutorial,gantutor,gantutor[bf16]", "--steps", "2",
+                     "--warmup", "0", "--repeats", "1", "--workers", "0", "--agree-steps", "4",
+                     "--out", str(out)])
+    assert rc == 0
+    result = json.loads(out.read_text())
+    entry = result["models"]["mlp-gan"]
+    assert set(entry["loops"]) == {"tutorial", "gantutor", "gantutor[bf16]"}
+    for e in entry["loops"].values():
+        assert e["images_per_s"] > 0 and e["speedup_vs_tutorial"] > 0
+    assert set(entry["agreement"]) == {"tutorial", "gantutor"}
+    assert result["environment"]["device"] == "cpu" and result["settings"]["batch_size"] == 128
+
+
+def test_bench_rejects_unknown_names(capsys):
+    assert bench.main(["--models", "resnet"]) == 2
+    assert "Unknown model 'resnet'" in capsys.readouterr().err
+    assert bench.main(["--loops", "gantutor[fp8]"]) == 2
+    assert "gantutor[t1+t2]" in capsys.readouterr().err
