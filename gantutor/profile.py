@@ -66,6 +66,14 @@ class Profile:
     #: Test log-likelihood: importance samples per image, and test images used (``None``: all 10,000).
     nll_k: int = 5000
     nll_images: int | None = 500
+    #: Appendix *Running fast*: timed steps per block, blocks, and steps of the loss-agreement runs of the
+    #: benchmark; the time-to-quality run's training budget (seconds), evaluation interval and FID sample size.
+    bench_steps: int = 40
+    bench_repeats: int = 3
+    bench_agree_steps: int = 200
+    ttq_seconds: float = 120.0
+    ttq_eval_every: int = 250
+    ttq_samples: int = 10000
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -79,7 +87,8 @@ PROFILES: dict[str, Profile] = {
                      demo_steps=5, eval_samples=256, toy_steps=50, metric_samples=500,
                      eval_gan_steps=30, seeds=2, variant_steps=20,
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
-                     nll_images=50),
+                     nll_images=50, bench_steps=2, bench_repeats=1, bench_agree_steps=4, ttq_seconds=1.0,
+                     ttq_eval_every=5, ttq_samples=200),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
                    eval_gan_steps=2000, seeds=3, variant_steps=2000,
@@ -89,7 +98,8 @@ PROFILES: dict[str, Profile] = {
                    demo_steps=500, eval_samples=10000, toy_steps=20000, metric_samples=10000,
                    eval_gan_steps=20000, seeds=5, variant_steps=20000,
                    dcgan_steps=20000, dcgan_width=64, vae_steps=300000, vae_short_steps=60000, nll_k=5000,
-                   nll_images=None),
+                   nll_images=None, bench_steps=200, bench_repeats=5, bench_agree_steps=1000, ttq_seconds=60.0,
+                   ttq_eval_every=100, ttq_samples=10000),
 }
 
 

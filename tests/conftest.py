@@ -57,3 +57,18 @@ def built_book(tmp_path_factory) -> Path:
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     return out / "_build" / "html"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Each notebook's smoke run time (setup + every cell), so CI shows which chapter costs what."""
+    totals = {}
+    for key in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(key, []):
+            path = getattr(report, "nodeid", "").split("::")[0]
+            if path.endswith(".ipynb"):
+                totals[path] = totals.get(path, 0.0) + getattr(report, "duration", 0.0)
+    if totals:
+        terminalreporter.section("notebook run times (smoke profile)")
+        for path, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+            terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+        terminalreporter.write_line(f"{sum(totals.values()):7.1f} s  all {len(totals)} notebooks")
