@@ -113,6 +113,11 @@ def run_notebook(path: str | Path) -> list[dict]:
     results = []
     cwd = os.getcwd()
     os.chdir(path.parent)
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    backend = matplotlib.get_backend()
+    plt.switch_backend("Agg")           # figures of the checked notebook are drawn, not shown
     try:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -133,8 +138,8 @@ def run_notebook(path: str | Path) -> list[dict]:
                 results.append({"grade_id": None, "cell": index, "points": 0, "passed": False, "error": error})
     finally:
         os.chdir(cwd)
-        import matplotlib.pyplot as plt
         plt.close("all")
+        plt.switch_backend(backend)
     return results
 
 

@@ -68,6 +68,10 @@ def _compare(got, expected, *, atol: float, rtol: float = 1e-4, what: str = "val
     return None
 
 
+NO_GRAD = ("the result does not depend on the inputs through autograd (was something detached, or computed "
+           "with .item(), .numpy() or torch.no_grad()?): no gradient could reach the network.")
+
+
 def _run(title: str, fn, cases, raise_on_fail: bool) -> CheckReport:
     """``cases``: (name, test, hint) where ``test(fn)`` returns None on success or a message."""
     report = CheckReport(title)
@@ -110,6 +114,8 @@ def check_discriminator_loss(fn, *, raise_on_fail: bool = True) -> CheckReport:
             problem = _compare(got, expected, atol=1e-4, what="loss")
             if problem:
                 return problem
+            if not got.requires_grad:
+                return NO_GRAD
             got.backward()
             r2, f2 = r.clone().requires_grad_(True), f.clone().requires_grad_(True)
             L.discriminator_loss(r2, f2).backward()
@@ -140,6 +146,8 @@ def check_generator_loss(fn, kind: str = "non-saturating", *, raise_on_fail: boo
             problem = _compare(got, ref(f), atol=1e-4, what="loss")
             if problem:
                 return problem
+            if not got.requires_grad:
+                return NO_GRAD
             got.backward()
             f2 = f.clone().requires_grad_(True)
             ref(f2).backward()
@@ -254,6 +262,8 @@ def check_kl_standard_normal(fn, *, raise_on_fail: bool = True) -> CheckReport:
             problem = _compare(got, exp, atol=1e-4, what="KL")
             if problem:
                 return problem
+            if not got.requires_grad:
+                return NO_GRAD
             got.sum().backward()
             m2, v2 = mu.clone().requires_grad_(True), logvar.clone().requires_grad_(True)
             gaussian_kl_standard_normal(m2, v2).sum().backward()
@@ -277,6 +287,8 @@ def check_reparameterize(fn, *, raise_on_fail: bool = True) -> CheckReport:
             problem = _compare(got, exp, atol=1e-5, what="z")
             if problem:
                 return problem
+            if not got.requires_grad:
+                return NO_GRAD
             got.sum().backward()
             if m1.grad is None or v1.grad is None:
                 return "z does not depend on mu and logvar through autograd: the gradient cannot reach the encoder."
@@ -312,6 +324,8 @@ def check_negative_elbo(fn, *, raise_on_fail: bool = True) -> CheckReport:
             problem = _compare(got, reference_negative_elbo(x, logits, mu, logvar), atol=1e-3, what="negative ELBO")
             if problem:
                 return problem
+            if not got.requires_grad:
+                return NO_GRAD
             got.sum().backward()
             if lg.grad is None or m1.grad is None:
                 return "the loss does not reach the decoder's logits and the encoder's mu through autograd."

@@ -84,3 +84,108 @@ def objective_explorer(mean: float = 1.0, std: float = 1.0, weight_right: float 
     box = w.VBox([w.HBox(list(sliders.values())[:2]), list(sliders.values())[2], image])
     display(box)
     return box
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def latent_explorer(render, latent_dim: int, *, num_classes: int | None = None, class_names=None,
+                    start=None, dims: int = 6, limit: float = 3.0):
+    """Sliders for the first ``dims`` latent coordinates (and a class menu for a conditional model); the decoded
+    image follows them.
+
+    ``render(z, label)`` maps a latent vector ``z`` of shape ``(1, latent_dim)`` and a class index (``None`` for an
+    unconditional model) to one image ``(H, W)`` or ``(1, H, W)`` with values in [0, 1]. Coordinates beyond ``dims``
+    stay at ``start`` (default 0, the prior's mean). Returns the displayed ``ipywidgets.VBox``; the image is drawn
+    before display, so the rendered book shows the starting state.
+    """
+    import ipywidgets as w
+    from IPython.display import display
+
+    if not isinstance(latent_dim, int) or latent_dim <= 0:
+        raise ValueError(f"latent_dim must be a positive integer, got {latent_dim!r}.")
+    z0 = torch.zeros(1, latent_dim) if start is None else torch.as_tensor(start, dtype=torch.float32).reshape(1, -1)
+    if z0.shape[1] != latent_dim:
+        raise ValueError(f"start has {z0.shape[1]} coordinates; the model's latent space has {latent_dim}.")
+    style = {"description_width": "initial"}
+    sliders = [w.FloatSlider(value=float(z0[0, i]), min=-limit, max=limit, step=0.05, description=f"z{i + 1}",
+                             style=style, continuous_update=False) for i in range(min(dims, latent_dim))]
+    controls = list(sliders)
+    menu = None
+    if num_classes is not None:
+        names = list(class_names) if class_names is not None else [str(c) for c in range(num_classes)]
+        menu = w.Dropdown(options=[(n, i) for i, n in enumerate(names)], value=0, description="class", style=style)
+        controls.append(menu)
+    image = w.Image(format="png", layout=w.Layout(width="260px"))
+
+    def redraw(*_):
+        z = z0.clone()
+        for i, s in enumerate(sliders):
+            z[0, i] = s.value
+        with torch.no_grad():
+            img = torch.as_tensor(render(z, None if menu is None else menu.value)).detach().cpu().squeeze()
+        fig, ax = plt.subplots(figsize=(2.6, 2.6))
+        ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_axis_off()
+        ax.set_title("z = (" + ", ".join(f"{v:.1f}" for v in z[0, :len(sliders)].tolist())
+                     + (", …" if latent_dim > len(sliders) else "") + ")"
+                     + ("" if menu is None else f"\nclass {menu.label}"), fontsize=9)
+        image.value = _png(fig)
+
+    for c in controls:
+        c.observe(redraw, names="value")
+    redraw()
+    box = w.HBox([w.VBox(controls), image])
+    display(box)
+    return box
+
+
+class TrainingDashboard:
+    """A live view of training: a metric's curve and the current samples, redrawn at every snapshot.
+
+    Pass ``dashboard.on_snapshot`` as ``on_snapshot=`` to :func:`gantutor.train_gan` or
+    :func:`gantutor.vae.train_vae`; ``metric(model)`` returns a number (e.g. the negative ELBO of a held-out batch)
+    and ``samples(model)`` a batch of images in [0, 1] for the grid. The dashboard is an ``ipywidgets`` box that
+    updates while the cell runs; after the run it keeps its last state, which is what the rendered book shows.
+    """
+
+    def __init__(self, metric, samples, *, metric_name: str = "metric", nrow: int = 8):
+        import ipywidgets as w
+
+        self.metric, self.samples, self.metric_name, self.nrow = metric, samples, metric_name, nrow
+        self.steps: list[int] = []
+        self.values: list[float] = []
+        self.status = w.HTML("waiting for the first snapshot …")
+        self.image = w.Image(format="png", layout=w.Layout(width="720px"))
+        self.widget = w.VBox([self.status, self.image])
+
+    def display(self):
+        from IPython.display import display
+
+        display(self.widget)
+        return self
+
+    def on_snapshot(self, step: int, model) -> float:
+        from torchvision.utils import make_grid
+
+        value = float(self.metric(model))
+        self.steps.append(step)
+        self.values.append(value)
+        grid = make_grid(torch.as_tensor(self.samples(model)).detach().cpu().clamp(0, 1), nrow=self.nrow, padding=1)
+        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [1.3, 1]})
+        a.plot(self.steps, self.values, "o-")
+        a.set_xlabel("training step")
+        a.set_ylabel(self.metric_name)
+        b.imshow(grid.permute(1, 2, 0).numpy(), cmap="gray")
+        b.set_axis_off()
+        b.set_title(f"samples at step {step}", fontsize=9)
+        fig.tight_layout()
+        self.image.value = _png(fig)
+        self.status.value = f"step {step}: {self.metric_name} = {value:.2f}"
+        return value

@@ -1,6 +1,7 @@
 import math
 
 import pytest
+import torch
 
 from gantutor import widgets
 
@@ -40,3 +41,43 @@ def test_plot_objective_titles_value_and_jsd():
     matplotlib.use("Agg")
     ax = widgets.plot_objective(mean=2.0, std=0.6, weight_right=0.5)
     assert "V(D*, G) = -1.3863" in ax.get_title() and "JSD = 0.0000" in ax.get_title()
+
+
+def test_latent_explorer_follows_its_sliders_and_class():
+    seen = []
+
+    def render(z, label):
+        seen.append((z.clone(), label))
+        return torch.full((28, 28), float(label) / 10)
+
+    box = widgets.latent_explorer(render, 4, num_classes=10, start=[0.5, 0, 0, 0], dims=2)
+    controls, image = box.children
+    sliders, menu = controls.children[:2], controls.children[2]
+    first = image.value
+    assert first[:4] == b"\x89PNG" and seen[-1][0][0, 0] == 0.5 and seen[-1][1] == 0
+    sliders[1].value = -2.0
+    assert seen[-1][0][0, 1] == -2.0 and seen[-1][0].shape == (1, 4)
+    menu.value = 7
+    assert seen[-1][1] == 7 and image.value != first
+
+
+def test_latent_explorer_rejects_a_wrong_start():
+    with pytest.raises(ValueError, match="start has 3 coordinates; the model's latent space has 2"):
+        widgets.latent_explorer(lambda z, c: torch.zeros(28, 28), 2, start=[0, 0, 0])
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer"):
+        widgets.latent_explorer(lambda z, c: torch.zeros(28, 28), 0)
+
+
+def test_training_dashboard_redraws_at_each_snapshot():
+    import gantutor as gt
+
+    values = iter([3.0, 2.0, 1.0])
+    dash = widgets.TrainingDashboard(metric=lambda m: next(values), samples=lambda m: torch.rand(4, 1, 28, 28),
+                                     metric_name="loss")
+    gt.seed_everything(0)
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    h = gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=10, snapshots=3,
+                     on_snapshot=dash.on_snapshot)
+    assert dash.steps == [0, 5, 10] and dash.values == [3.0, 2.0, 1.0]
+    assert [v for _, v in h.evaluations] == [3.0, 2.0, 1.0]
+    assert dash.image.value[:4] == b"\x89PNG" and dash.status.value == "step 10: loss = 1.00"
