@@ -7,9 +7,12 @@ nbgrader course unchanged. Without nbgrader, one command makes both versions::
 
     python -m gantutor.assignments release --out release     # release/student/*.ipynb, release/instructor/*.ipynb
     python -m gantutor.assignments check release/student     # run every notebook, report each graded cell
+    python -m gantutor.assignments time                      # measure each solution notebook, record it in the source
 
 The student version replaces each solution block by ``raise NotImplementedError()`` (as nbgrader does), removes the
-hidden tests and clears outputs; the instructor version is the source as it is.
+hidden tests and clears outputs; the instructor version is the source as it is. Both get a line after the title with
+the measured run time of the solution notebook, which ``time`` records in the source's metadata
+(``metadata.gantutor.timing``).
 """
 
 from __future__ import annotations
@@ -82,13 +85,57 @@ def source_notebooks(source: str | Path) -> list[Path]:
     return paths
 
 
+def timing_note(nb: nbformat.NotebookNode) -> str:
+    """The sentence stating the measured time of ``nb``'s solution run, from its metadata."""
+    t = nb.metadata.get("gantutor", {}).get("timing")
+    if not t:
+        raise ValueError("This assignment has no recorded run time: run `python -m gantutor.assignments time` "
+                         "(it measures each solution notebook and records the time in its metadata).")
+    return (f"**Measured time:** the whole notebook, with the solutions, ran in {t['seconds']:.0f} s "
+            f"(profile `{t['profile']}`, device `{t['device']}`, {t['threads']} CPU threads, torch {t['torch']}).")
+
+
+def _with_timing(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    cell = nbformat.v4.new_markdown_cell(timing_note(nb))
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": "timing", "locked": True, "schema_version": 3,
+                                 "solution": False, "task": False}
+    nb.cells.insert(1, cell)
+    return nb
+
+
+def record_timing(source: str | Path | None = None) -> list[dict]:
+    """Run each solution notebook in ``source`` in the current profile; store its time in the notebook's metadata."""
+    import torch
+
+    from .profile import get_device, get_profile
+
+    source = Path(source) if source is not None else default_source()
+    records = []
+    for path in source_notebooks(source):
+        start = time.perf_counter()
+        results = run_notebook(path)
+        seconds = time.perf_counter() - start
+        failed = [r for r in results if not r["passed"]]
+        if failed:
+            raise ValueError(f"{path.name}: the solution notebook has failing cells ({failed[0]['error']}); fix it "
+                             f"before timing it.")
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata.setdefault("gantutor", {})["timing"] = {
+            "seconds": round(seconds, 1), "profile": get_profile().name, "device": str(get_device()),
+            "threads": torch.get_num_threads(), "torch": torch.__version__}
+        nbformat.write(nb, path)
+        records.append({"notebook": path.name, **nb.metadata["gantutor"]["timing"]})
+    return records
+
+
 def release(source: str | Path | None = None, out: str | Path = "release") -> dict[str, list[Path]]:
     """Write ``out/student/`` and ``out/instructor/``; returns the written paths by version."""
     source = Path(source) if source is not None else default_source()
     out = Path(out)
     written = {"student": [], "instructor": []}
     for path in source_notebooks(source):
-        nb = nbformat.read(path, as_version=4)
+        nb = _with_timing(nbformat.read(path, as_version=4))
         for version, content in (("instructor", nb), ("student", student_version(nb, path.name))):
             target = out / version / path.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -166,12 +213,18 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--out", default="release", help="output folder (default: release/)")
     c = sub.add_parser("check", help="run the notebooks of a folder and report every graded cell")
     c.add_argument("folder")
+    t = sub.add_parser("time", help="measure each solution notebook (current profile) and record it in the source")
+    t.add_argument("--source", default=None, help="folder of assignment notebooks (default: assignments/)")
     args = parser.parse_args(argv)
     try:
         if args.command == "release":
             written = release(args.source, args.out)
             for version, paths in written.items():
                 print(f"{version:>10}: {len(paths)} notebooks in {Path(args.out) / version}")
+            return 0
+        if args.command == "time":
+            for rec in record_timing(args.source):
+                print(f"{rec['notebook']}: {rec['seconds']:.0f} s (profile {rec['profile']}, device {rec['device']})")
             return 0
         failed = 0
         for s in check(args.folder):

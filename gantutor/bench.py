@@ -289,7 +289,11 @@ def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int = 128
             for lp in [lp for lp in AGREEMENT_LOOPS if lp in loops]:
                 runner = _Loop(lp, model, device, batch_size, workers, train, compile)
                 agreement[lp] = runner.run(agree_steps, tail=agree_steps - agree_steps // 2)[1]
-        result["models"][model] = {"loops": entry, "agreement": agreement}
+        ours = [lp for lp in loops if lp.startswith("gantutor")]
+        best = max(ours, key=lambda lp: entry[lp]["images_per_s"]) if ours else None
+        result["models"][model] = {"loops": entry, "agreement": agreement,
+                                   "best_gantutor_loop": best,
+                                   "best_speedup_vs_tutorial": entry[best].get("speedup_vs_tutorial") if best else None}
         log(format_model(model, result["models"][model]))
     return result
 
@@ -299,6 +303,9 @@ def format_model(model: str, entry: dict) -> str:
     for lp, e in entry["loops"].items():
         ratio = f"  ×{e['speedup_vs_tutorial']:.2f} vs tutorial" if "speedup_vs_tutorial" in e else ""
         lines.append(f"  {lp:<22} {e['images_per_s']:>8.0f} images/s{ratio}")
+    if entry.get("best_speedup_vs_tutorial"):
+        lines.append(f"  fastest gantutor loop: {entry['best_gantutor_loop']} "
+                     f"(×{entry['best_speedup_vs_tutorial']:.2f} vs tutorial)")
     for lp, loss in entry["agreement"].items():
         lines.append(f"  losses, 2nd half of one run, {lp:<14} " + ", ".join(f"{k} {v:.3f}" for k, v in loss.items()))
     return "\n".join(lines)

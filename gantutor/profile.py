@@ -142,13 +142,30 @@ def with_overrides(profile: Profile, **changes) -> Profile:
     return dataclasses.replace(profile, **changes)
 
 
+THREADS_ENV = "GANTUTOR_THREADS"
+
+
+def apply_thread_setting() -> int:
+    """Set PyTorch's CPU thread count from ``GANTUTOR_THREADS`` when it is set (e.g. ``1`` on a machine shared
+    with others); otherwise leave PyTorch's default (one thread per physical core). Returns the thread count."""
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError(f"{THREADS_ENV} must be a positive integer (CPU threads for PyTorch), got {value!r}.")
+        if torch.get_num_threads() != int(value):
+            torch.set_num_threads(int(value))
+    return torch.get_num_threads()
+
+
 def get_device(name: str | None = None) -> torch.device:
-    """The training device: ``name``, else ``GANTUTOR_DEVICE``, else CUDA when available, else the CPU.
+    """The training device: ``name``, else ``GANTUTOR_DEVICE``, else CUDA when available, else the CPU. Also applies
+    ``GANTUTOR_THREADS`` (see :func:`apply_thread_setting`), since every notebook calls this first.
 
     Raises:
         ValueError: the device string is not understood by PyTorch.
         RuntimeError: CUDA was asked for but is not available.
     """
+    apply_thread_setting()
     name = name or os.environ.get(DEVICE_ENV, "").strip() or None
     if name is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")

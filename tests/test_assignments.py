@@ -144,6 +144,24 @@ def test_every_assignment_solution_passes_and_every_stub_fails(tmp_path, mnist_r
         assert graded and not any(r["passed"] for r in graded), path.name
 
 
+def test_every_assignment_states_its_measured_cpu_time(tmp_path):
+    for path in A.source_notebooks(ROOT / "assignments"):
+        timing = nbformat.read(path, as_version=4).metadata["gantutor"]["timing"]
+        assert timing["profile"] == "cpu" and timing["seconds"] > 0, path.name
+    written = A.release(ROOT / "assignments", tmp_path)
+    for path in written["student"] + written["instructor"]:
+        assert "**Measured time:** the whole notebook, with the solutions, ran in" in path.read_text()
+
+
+def test_release_refuses_an_untimed_assignment(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A")]
+    (tmp_path / "src").mkdir()
+    nbformat.write(nb, tmp_path / "src" / "a.ipynb")
+    with pytest.raises(ValueError, match="python -m gantutor.assignments time"):
+        A.release(tmp_path / "src", tmp_path / "out")
+
+
 def test_cli_release_and_check(tmp_path, capsys, mnist_root):
     assert A.main(["release", "--source", str(ROOT / "assignments"), "--out", str(tmp_path)]) == 0
     assert A.main(["check", str(tmp_path / "student")]) == 1

@@ -134,6 +134,9 @@ def test_bench_throughput_writes_json(mnist_root, tmp_path):
     for e in entry["loops"].values():
         assert e["images_per_s"] > 0 and e["speedup_vs_tutorial"] > 0
     assert set(entry["agreement"]) == {"tutorial", "gantutor"}
+    best = entry["best_gantutor_loop"]
+    assert best in {"gantutor", "gantutor[bf16]"}
+    assert entry["best_speedup_vs_tutorial"] == entry["loops"][best]["speedup_vs_tutorial"]
     assert result["environment"]["device"] == "cpu" and result["settings"]["batch_size"] == 128
 
 

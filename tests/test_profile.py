@@ -74,3 +74,18 @@ def test_text_glues_without_quotes():
     bundle, _ = format_display_data(gt.Text("cpu"))
     assert bundle["text/plain"] == "cpu"
     assert gt.Text("cpu") == "cpu"
+
+
+def test_thread_setting_from_the_environment(monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("GANTUTOR_THREADS", "1")
+        gt.get_device("cpu")
+        assert torch.get_num_threads() == 1
+        monkeypatch.setenv("GANTUTOR_THREADS", "two")
+        with pytest.raises(ValueError, match="GANTUTOR_THREADS must be a positive integer"):
+            gt.get_device("cpu")
+    finally:
+        torch.set_num_threads(before)

@@ -334,6 +334,8 @@ the `gpu` profile's budget.
 2. Give WGAN-GP the learning rate of the standard GAN (`lr=2e-4`) — does it catch up within the same budget?
 3. Train the minimax loss against the overpowered discriminator (`n_critic=5` with
    `L.generator_loss_minimax`). Does the generator's gradient vanish now?
+4. Write WGAN-GP's gradient penalty yourself and check it with `gt.exercises.check_gradient_penalty` — the
+   graded version is assignment 3 ({doc}`a2_for_instructors`).
 :::
 """),
 code(r"""

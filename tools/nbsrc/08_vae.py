@@ -319,6 +319,8 @@ same step count, with {glue:text}`ch8_conv_latent` latent dimensions instead of 
    by more than its standard error?
 3. Estimate the test NLL with $k = 5000$ using the **prior** as the proposal instead of the encoder (sample
    $z \sim \mathcal N(0, I)$ and average $p(x \mid z)$). How large must $k$ be before the estimate is usable?
+4. Write the negative ELBO yourself and check it with `gt.exercises.check_negative_elbo` — the graded version,
+   which then trains a VAE with your functions, is assignment 2 ({doc}`a2_for_instructors`).
 :::
 """),
 code(r"""

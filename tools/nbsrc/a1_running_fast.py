@@ -80,8 +80,8 @@ md(r"""
 On CUDA the fast path is the default; on the CPU it is opt-in, because a CPU without native bf16 instructions
 (most laptops today) runs bf16 *slower*, and because float32 runs on the CPU are bit-for-bit reproducible — the
 numbers in this book's chapters can be re-run exactly. Every loop runs with PyTorch's default thread count (one per
-physical core: `torch.get_num_threads()` above); on a shared machine, `torch.set_num_threads(n)` at the top of a
-notebook leaves cores to others.
+physical core: `threads=` in the first line above); on a shared machine, `export GANTUTOR_THREADS=1` before
+starting Jupyter (gantutor applies it when a notebook calls `gt.get_device()`) leaves cores to others.
 
 ## Images per second
 

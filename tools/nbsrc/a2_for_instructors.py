@@ -123,7 +123,11 @@ requirements (`pip install -r requirements.txt`) in the grading environment.
 ```bash
 .venv/bin/python -m gantutor.assignments release --out release   # release/student/ and release/instructor/
 .venv/bin/python -m gantutor.assignments check path/to/submissions  # every graded cell: passed or the error
+GANTUTOR_PROFILE=cpu .venv/bin/python -m gantutor.assignments time  # after editing an assignment: re-measure it
 ```
+
+Each released notebook states, under its title, the measured run time of its solution notebook (recorded in the
+source's metadata by `time`, on the machine and profile it names).
 
 Hand out `release/student/`. `check` runs every notebook in a folder in a fresh namespace and prints, per notebook,
 the graded cells passed and the points (`1` as exit status when any graded cell failed), so a folder of

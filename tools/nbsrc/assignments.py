@@ -1,7 +1,8 @@
 """Source of the course assignments in assignments/ (nbgrader format). Run: python tools/nbsrc/assignments.py.
 
 Each assignment is written here as a list of cells; the notebooks are the instructor versions (solutions in
-``### BEGIN SOLUTION`` blocks). `python -m gantutor.assignments release` makes the student versions.
+``### BEGIN SOLUTION`` blocks). `python -m gantutor.assignments release` makes the student versions. After changing code here, run
+`GANTUTOR_PROFILE=cpu python -m gantutor.assignments time` to measure and record each notebook's run time.
 """
 
 from pathlib import Path
@@ -49,6 +50,12 @@ def write(name, title, cells):
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     nb.metadata["gantutor"] = {"assignment": title}
+    target = OUT / name
+    if target.exists():   # keep the measured time while the code is unchanged; else `... assignments time` again
+        old = nbformat.read(target, as_version=4)
+        if [c.source for c in old.cells if c.cell_type == "code"] == [c.source for c in cells if c.cell_type == "code"]:
+            if "timing" in old.metadata.get("gantutor", {}):
+                nb.metadata["gantutor"]["timing"] = old.metadata["gantutor"]["timing"]
     OUT.mkdir(exist_ok=True)
     nbformat.write(nb, OUT / name)
     print("wrote", OUT / name)
@@ -73,7 +80,7 @@ md("intro", r"""
 # Assignment 1 — GAN losses and one training step
 
 *Book chapters: The GAN objective; Your first GAN.* **Points: 10.** Expected time on a laptop CPU: the checks take
-seconds; the instructor guide lists the measured run time of the whole solution notebook.
+seconds; the line below gives the measured run time of the whole notebook.
 
 You will implement the discriminator's loss, the non-saturating generator loss and one GAN training step, then
 train a small GAN on the 8-Gaussian ring with *your* step. Work on **logits** (the discriminator's output before the
@@ -171,7 +178,7 @@ md("intro", r"""
 # Assignment 2 — The ELBO with the reparameterisation trick
 
 *Book chapters: The VAE objective; Training a VAE.* **Points: 10.** Expected time on a laptop CPU: the checks take
-seconds; the instructor guide lists the measured run time of the whole solution notebook.
+seconds; the line below gives the measured run time of the whole notebook.
 
 A VAE's encoder outputs the mean `mu` and the log-variance `logvar` of a Gaussian $q(z\mid x)$; the decoder outputs
 one logit per pixel of a Bernoulli $p(x\mid z)$. You will write the three pieces of the training objective and then
@@ -263,7 +270,7 @@ md("intro", r"""
 # Assignment 3 — WGAN-GP's gradient penalty
 
 *Book chapter: When GAN training fails, and the variants that help.* **Points: 10.** Expected time on a laptop
-CPU: the checks take seconds; the instructor guide lists the measured run time of the whole solution notebook.
+CPU: the checks take seconds; the line below gives the measured run time of the whole notebook.
 
 WGAN-GP (Gulrajani et al., 2017) keeps the critic close to 1-Lipschitz by penalising its gradient norm at random
 points between real and generated samples:
