@@ -16,7 +16,8 @@ are speckled. The **{term}`DCGAN`** (deep convolutional GAN, 深度卷积生成�
 networks from convolutions. Source article 002 gives a DCGAN and says it generates handwritten digits from
 MNIST. It cannot: this chapter first runs its networks shape by shape to show where they break, then trains a
 DCGAN built for 28×28 greyscale images on MNIST and on Fashion-MNIST, and finally a **{term}`conditional GAN`**
-(条件生成对抗网络) that draws the digit — or garment — you ask for.
+(条件生成对抗网络) that draws the digit — or garment — you ask for. The errata appendix runs the article's whole listing, training loop
+included, fix by fix ({ref}`E002.7 <erratum-002-7>`).
 
 :::{admonition} What this chapter needs
 :class: tip

@@ -305,7 +305,7 @@ same step count, with {glue:text}`ch8_conv_latent` latent dimensions instead of 
 ## Summary
 
 * A VAE's encoder outputs a distribution; $z$ is sampled by reparameterisation; reconstructions are not samples;
-  new images come from the prior. Article 003's steps omit all three.
+  new images come from the prior. Article 003's steps omit all three ({ref}`E003.1 <erratum-003-1>`).
 * With a Bernoulli decoder the objective is a bound on a real log-probability, so a VAE can be scored by its test
   log-likelihood: importance sampling with the encoder as proposal, $k = 5000$, as in the literature.
 * A short laptop run lands several nats behind the published 86.76; the gap closes with training time. Training
