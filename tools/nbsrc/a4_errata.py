@@ -129,6 +129,13 @@ diffusion models; see {doc}`10_challenges`, "Where GANs and VAEs stand today".
 at `https://example.com/generated_faces.png`. The networks output 784 = 28 × 28 grey values — MNIST-sized digits,
 not faces — the listing loads no dataset at all, and the picture is a placeholder address. The listing itself is run
 next (E000.7).
+
+(erratum-000-8)=
+**E000.8 — smaller slips.** §4.1 defines the discriminator as 「$D(x)$，其中$x$是真实数据」 ("where $x$ is real
+data"): the discriminator scores *any* sample, real or generated — that is its job. §8 recommends the book
+《生成式AI：算法、实践与应用》, which could not be found, and calls Goodfellow et al.'s paper 《生成对抗网络》
+(*Generative Adversarial Networks*); its title is *Generative Adversarial Nets* (NIPS 2014). See the
+{doc}`../reading_list` page.
 """),
 md(r"""
 (erratum-000-7)=
@@ -469,6 +476,13 @@ md(r"""
 With the images flattened (the second run) the discriminator works. The training loop the article leaves out is
 chapter 2's; the VAE code it never gives is chapter 8's.
 
+(erratum-003-4)=
+**E003.4 — the concept diagram.** §2's chart draws 生成模型 → 深度学习 → 神经网络 → 生成式人工智能 ("generative model →
+deep learning → neural network → generative AI"), as if generative models were a kind of deep learning. Generative
+models are older and broader: naive Bayes, Gaussian mixtures and hidden Markov models are generative models without
+neural networks; deep generative models are the intersection. {doc}`01_what_is_generative_ai` fits a non-neural
+generative model (a Gaussian per class) next to a discriminative one.
+
 ## Article 004 — 中国生成式AI应用前景
 
 (erratum-004-1)=
@@ -566,6 +580,14 @@ instability"). It changed the divergence and made the critic's loss informative;
 the gradient penalty (Gulrajani et al., 2017) and spectral normalisation (Miyato et al., 2018) followed because
 weight clipping fails in its own ways. {doc}`06_gan_variants` and {doc}`07b_variants_mnist` measure WGAN and WGAN-GP
 next to the other losses.
+
+(erratum-004-11)=
+**E004.11 — unsourced statistics.** §1.2–1.4 state that Chinese generative-AI papers 「在全球范围内位居前列」 ("rank
+among the world's first") in 2020 and 2021 「根据Google Scholar等数据库的数据显示」 ("according to Google Scholar and
+other databases"), that patent filings rise year by year 「根据国家知识产权局的数据」 ("according to the national IP
+office"), and that the 2017 plan 「明确提出要大力发展生成式AI技术」 ("explicitly calls for vigorously developing
+generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
+documents it can cite, with dates, are in {doc}`10_challenges` (regulation).
 """),
 code(r"""
 glue("a4_profile", gt.Text(P.name), display=False)
