@@ -158,39 +158,54 @@ def train_classifier(dataset: str = "mnist", *, epochs: int | None = None, devic
 
     key = _dataset_key(dataset)
     device = get_device(device)
-    epochs = RECIPE["epochs"][key] if epochs is None else epochs
-    torch.manual_seed(RECIPE["seed"])
     train = load_images(key, train=True, device=device, root=root)
     test = load_images(key, train=False, device=device, root=root)
-    model = ImageClassifier(num_classes=len(train.classes)).to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"], weight_decay=RECIPE["weight_decay"])
+    model = fit_classifier(train.images, train.labels, epochs=RECIPE["epochs"][key] if epochs is None else epochs,
+                           test=(test.images, test.labels), progress=progress)
+    model.classes = train.classes
+    return model, evaluate_accuracy(model, test.images, test.labels)
+
+
+def fit_classifier(images: torch.Tensor, labels: torch.Tensor, *, epochs: int, num_classes: int = 10,
+                   test=None, progress: bool = False, seed: int | None = None) -> ImageClassifier:
+    """Train a fresh :class:`ImageClassifier` on ``images`` (``(N, 1, 28, 28)`` in [-1, 1]) and ``labels`` with
+    :data:`RECIPE` (AdamW, one-cycle schedule, random shifts of up to 2 pixels); ``test = (images, labels)`` is
+    evaluated after each epoch when ``progress`` is on. Used for the shipped feature networks and for the
+    Classification Accuracy Score (chapter *Applications*). Returns the model in eval mode."""
+    if images.shape[0] != labels.shape[0]:
+        raise ValueError(f"images and labels must have the same length, got {images.shape[0]} and {labels.shape[0]}.")
     bs = RECIPE["batch_size"]
-    steps_per_epoch = len(train) // bs
+    if images.shape[0] < bs:
+        raise ValueError(f"fit_classifier needs at least one batch of {bs} images, got {images.shape[0]}.")
+    device = images.device
+    torch.manual_seed(RECIPE["seed"] if seed is None else seed)
+    model = ImageClassifier(num_classes=num_classes).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=RECIPE["lr"], weight_decay=RECIPE["weight_decay"])
+    steps_per_epoch = len(images) // bs
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=RECIPE["lr"], total_steps=epochs * steps_per_epoch)
-    gen = torch.Generator(device=device).manual_seed(RECIPE["seed"])
+    gen = torch.Generator(device=device).manual_seed(RECIPE["seed"] if seed is None else seed)
     for epoch in range(epochs):
         model.train()
-        perm = torch.randperm(len(train), generator=gen, device=device)
+        perm = torch.randperm(len(images), generator=gen, device=device)
         total = 0.0
         for i in range(steps_per_epoch):
             idx = perm[i * bs:(i + 1) * bs]
-            x = train.images[idx]
+            x = images[idx]
             # augmentation: a random shift of up to 2 pixels (one per batch keeps it cheap)
             dx, dy = (int(v) for v in torch.randint(-2, 3, (2,), generator=gen, device=device))
             x = torch.roll(x, shifts=(dy, dx), dims=(2, 3))
-            loss = nn.functional.cross_entropy(model(x), train.labels[idx])
+            loss = nn.functional.cross_entropy(model(x), labels[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             total += float(loss.detach())
-        acc = evaluate_accuracy(model, test.images, test.labels)
-        if progress:
+        if progress and test is not None:
+            acc = evaluate_accuracy(model, *test)
             print(f"epoch {epoch + 1}/{epochs}: train loss {total / steps_per_epoch:.4f}, test accuracy {acc:.4f}",
                   flush=True)
     model.eval()
-    model.classes = train.classes
-    return model, evaluate_accuracy(model, test.images, test.labels)
+    return model
 
 
 @torch.no_grad()
