@@ -93,17 +93,8 @@ def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool
     check_fast(enabled, compile, device)
     bf16 = "bf16" in enabled
     channels_last = device.type == "cuda" and "channels_last" in enabled
-    if not (bf16 or channels_last or compile):
-        previous = torch.backends.cudnn.benchmark
-        if device.type == "cuda" and "cudnn_benchmark" in enabled:
-            torch.backends.cudnn.benchmark = True
-        try:
-            yield
-        finally:
-            torch.backends.cudnn.benchmark = previous
-        return
     patched = []
-    for obj, name in targets:
+    for obj, name in targets if (bf16 or channels_last or compile) else ():
         original = getattr(obj, name)
         if channels_last and isinstance(obj, nn.Module) and _has_conv(obj):
             obj.to(memory_format=torch.channels_last)
