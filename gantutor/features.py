@@ -167,14 +167,15 @@ def train_classifier(dataset: str = "mnist", *, epochs: int | None = None, devic
 
 
 def fit_classifier(images: torch.Tensor, labels: torch.Tensor, *, epochs: int, num_classes: int = 10,
-                   test=None, progress: bool = False, seed: int | None = None) -> ImageClassifier:
+                   test=None, progress: bool = False, seed: int | None = None,
+                   batch_size: int | None = None) -> ImageClassifier:
     """Train a fresh :class:`ImageClassifier` on ``images`` (``(N, 1, 28, 28)`` in [-1, 1]) and ``labels`` with
     :data:`RECIPE` (AdamW, one-cycle schedule, random shifts of up to 2 pixels); ``test = (images, labels)`` is
     evaluated after each epoch when ``progress`` is on. Used for the shipped feature networks and for the
     Classification Accuracy Score (chapter *Applications*). Returns the model in eval mode."""
     if images.shape[0] != labels.shape[0]:
         raise ValueError(f"images and labels must have the same length, got {images.shape[0]} and {labels.shape[0]}.")
-    bs = RECIPE["batch_size"]
+    bs = batch_size or RECIPE["batch_size"]
     if images.shape[0] < bs:
         raise ValueError(f"fit_classifier needs at least one batch of {bs} images, got {images.shape[0]}.")
     device = images.device
