@@ -186,9 +186,10 @@ class _Loop:
             if kind == "tutorial":
                 self.batches = TutorialBatches("mnist", batch_size, workers, normalize=not self.vae)
             else:
-                data = train_images if not self.vae else (train_images + 1) / 2
-                tb = TensorBatches(data, batch_size=batch_size, seed=0)
-                self.batches = tb
+                from .vae import to_unit
+
+                self.batches = TensorBatches(to_unit(train_images) if self.vae else train_images,
+                                             batch_size=batch_size, seed=0)
             if self.vae:
                 self.opt = (torch.optim.Adam(self.nets[0].parameters(), lr=1e-3),)
             else:

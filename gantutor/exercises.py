@@ -11,7 +11,6 @@ chapters derive and test.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import torch

@@ -89,8 +89,8 @@ def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool
     floating-point outputs cast back to float32), optionally compiled; convolutional modules get channels_last on
     CUDA and cuDNN autotuning is on — each as chosen in ``enabled`` (see :func:`resolve_fast`). Everything is
     restored on exit (the modules' weights keep their values; their memory format may stay channels_last).
+    Callers validate the settings first with :func:`check_fast`, before any state they would have to undo.
     """
-    check_fast(enabled, compile, device)
     bf16 = "bf16" in enabled
     channels_last = device.type == "cuda" and "channels_last" in enabled
     patched = []

@@ -33,7 +33,7 @@ from torch import nn
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
 from .fast import adam, check_fast, resolve_fast, speedups
 from .metrics import importance_sampled_log_likelihood
-from .theory import diag_gaussian_log_prob, gaussian_kl_standard_normal, iwae_bound
+from .theory import diag_gaussian_log_prob, iwae_bound
 
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -244,7 +244,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
               free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
               seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_snapshot=None, lr_decay: float = 1.0, fast: bool | None = None,
+              on_snapshot=None, lr_decay: float = 1.0, fast=None,
               compile: bool = False) -> VAEHistory:
     """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
 

@@ -78,7 +78,7 @@ md(r"""
   compilation time up front, so it is off by default).
 
 On CUDA the fast path is the default; on the CPU it is opt-in, because a CPU without native bf16 instructions
-(most laptops today) runs bf16 *slower*, and because float32 runs on the CPU are bit-for-bit reproducible — the
+has to emulate them and may run bf16 *slower*, and because float32 runs on the CPU are bit-for-bit reproducible — the
 numbers in this book's chapters can be re-run exactly. Every loop runs with PyTorch's default thread count (one per
 physical core: `threads=` in the first line above); on a shared machine, `export GANTUTOR_THREADS=1` before
 starting Jupyter (gantutor applies it when a notebook calls `gt.get_device()`) leaves cores to others.

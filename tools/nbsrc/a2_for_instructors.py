@@ -135,7 +135,7 @@ submissions can be graded in one command. It runs the students' code: do that in
 account, as nbgrader also advises.
 
 **Grading.** Points sit in each test cell's metadata (`nbgrader.points`); a test cell earns its points when it runs
-without an exception. The checkers compare with tolerances (1e-4 to 1e-5 in absolute terms), so reasonable
+without an exception. The checkers compare with absolute tolerances between 1e-5 and 1e-3 (the looser one for sums over 784 pixels), so reasonable
 numerical variants — `softplus` instead of `binary_cross_entropy_with_logits`, a different summation order — pass,
 and the hints point at the usual mistakes: probabilities instead of logits, `exp(logvar)` for σ, one α per pixel
 instead of per sample, a missing `create_graph=True`, a missing `detach()`.
