@@ -13,8 +13,9 @@ list of the names in :data:`TECHNIQUES` to choose some):
 
 The loops themselves already keep the data on the device (:class:`gantutor.data.TensorBatches`), never call
 ``.item()`` inside a step (losses are recorded into a device tensor and read every ``check_every`` steps), and use
-one step for every variant. ``fast=None`` (the default) means on for CUDA, off for the CPU, so CPU runs stay
-bit-for-bit reproducible float32 runs; ``python -m gantutor.bench`` measures what each setting buys.
+one step for every variant. ``fast=None`` (the default) means fused Adam on CUDA (:data:`CUDA_DEFAULT`, the
+technique that measured faster on a GPU) and nothing on the CPU, so CPU runs stay bit-for-bit reproducible float32
+runs; ``python -m gantutor.bench`` measures what each setting buys.
 """
 
 from __future__ import annotations
@@ -31,11 +32,17 @@ from torch import nn
 TECHNIQUES = ("bf16", "fused_adam", "channels_last", "cudnn_benchmark")
 
 
+#: What ``fast=None`` turns on with CUDA: the techniques that made the book's models faster on a GPU. On an H100
+#: (appendix *Measured on a GPU*, ``results/gpu/bench_h100.json``) fused Adam sped up all three benchmark models,
+#: while bf16 autocast slowed them (each step is launch-bound; autocast adds cast kernels).
+CUDA_DEFAULT = frozenset({"fused_adam"})
+
+
 def resolve_fast(fast, device: torch.device) -> frozenset:
-    """The set of techniques to use: ``fast`` may be ``None`` (all on CUDA, none on the CPU), a bool, or a
-    collection of names from :data:`TECHNIQUES`."""
+    """The set of techniques to use: ``fast`` may be ``None`` (:data:`CUDA_DEFAULT` on CUDA, none on the CPU), a
+    bool (``True``: all of :data:`TECHNIQUES`), or a collection of names from :data:`TECHNIQUES`."""
     if fast is None:
-        fast = device.type == "cuda"
+        return CUDA_DEFAULT if device.type == "cuda" else frozenset()
     if isinstance(fast, bool):
         return frozenset(TECHNIQUES if fast else ())
     if isinstance(fast, str):
@@ -45,7 +52,7 @@ def resolve_fast(fast, device: torch.device) -> frozenset:
     except TypeError:
         chosen = None
     if chosen is None or not chosen <= set(TECHNIQUES):
-        raise ValueError(f"fast must be True, False, None (on for CUDA, off for the CPU) or a list of techniques "
+        raise ValueError(f"fast must be True, False, None (fused Adam on CUDA, off for the CPU) or a list of techniques "
                          f"from {', '.join(TECHNIQUES)}; got {fast!r}.")
     return chosen
 
@@ -53,7 +60,8 @@ def resolve_fast(fast, device: torch.device) -> frozenset:
 def check_fast(fast: frozenset, compile: bool, device: torch.device) -> None:
     """Raise a clear error for settings the fast path cannot honour."""
     if compile and not fast:
-        raise ValueError("compile=True needs the fast path: pass fast=True (or leave fast=None on CUDA).")
+        raise ValueError("compile=True needs the fast path: pass fast=True (or a list of techniques, or leave "
+                         "fast=None on CUDA).")
     if "bf16" in fast and not bf16_supported(device):
         raise RuntimeError(f"fast=True needs bfloat16 support, which {device} lacks (a GPU older than Ampere); "
                            f"pass fast=False, or a list of techniques without 'bf16'.")

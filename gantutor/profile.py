@@ -78,6 +78,11 @@ class Profile:
     #: epochs on them.
     cas_samples: int = 60000
     cas_epochs: int = 2
+    #: CycleGAN chapter: steps per run, batch size, and the generators' width and residual blocks.
+    cyclegan_steps: int = 1500
+    cyclegan_batch: int = 32
+    cyclegan_width: int = 16
+    cyclegan_blocks: int = 2
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -92,7 +97,8 @@ PROFILES: dict[str, Profile] = {
                      eval_gan_steps=30, seeds=2, variant_steps=20,
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
                      nll_images=50, bench_steps=2, bench_repeats=1, bench_agree_steps=4, ttq_seconds=1.0,
-                     ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1),
+                     ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
+                     cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
                    eval_gan_steps=2000, seeds=3, variant_steps=2000,
@@ -103,7 +109,8 @@ PROFILES: dict[str, Profile] = {
                    eval_gan_steps=20000, seeds=5, variant_steps=20000,
                    dcgan_steps=20000, dcgan_width=64, vae_steps=300000, vae_short_steps=60000, nll_k=5000,
                    nll_images=None, bench_steps=200, bench_repeats=5, bench_agree_steps=1000, ttq_seconds=60.0,
-                   ttq_eval_every=100, ttq_samples=10000, cas_samples=60000, cas_epochs=4),
+                   ttq_eval_every=100, ttq_samples=10000, cas_samples=60000, cas_epochs=4,
+                   cyclegan_steps=10000, cyclegan_batch=64, cyclegan_width=32, cyclegan_blocks=3),
 }
 
 

@@ -158,7 +158,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               progress: str | bool | None = None, desc: str = "GAN", optimizer: str | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
-              compile: bool = False) -> GANHistory:
+              compile: bool = False, lr_decay: bool = False) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -188,9 +188,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             :class:`StopTraining` from it ends training there. It must
             not draw from PyTorch's global random generator if runs are to stay reproducible.
         fast: the fast path of :mod:`gantutor.fast` (bf16 autocast of both networks, fused Adam, channels_last
-            and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``None``: on for CUDA, off
-            for the CPU (float32, bit-reproducible).
+            and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``True``: all of them;
+            ``None``: :data:`gantutor.fast.CUDA_DEFAULT` (fused Adam) on CUDA, nothing on the CPU (float32,
+            bit-reproducible).
         compile: also ``torch.compile`` both networks' forward passes (needs the fast path).
+        lr_decay: decay both learning rates linearly from ``lr`` at the first step to ``lr / steps`` at the last
+            (the schedule is a function of the step, so resuming keeps it).
 
     A ``KeyboardInterrupt`` (the notebook's stop button) ends training cleanly: the models keep their weights and
     the returned history covers the completed steps, with ``history.interrupted = True``.
@@ -241,7 +244,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     schedule = _snapshot_schedule(steps, snapshots)
     history = GANHistory(*(torch.empty(0),) * 4, loss_name=loss if isinstance(loss, str) else "custom",
                          probabilities=objective.probabilistic,
-                         optimizer={"optimizer": optimizer, "lr": lr, "betas": betas if optimizer == "adam" else None})
+                         optimizer={"optimizer": optimizer, "lr": lr, "betas": betas if optimizer == "adam" else None,
+                                    "lr_decay": lr_decay})
     num_classes = getattr(_unwrap(generator), "num_classes", None)   # set by conditional generators
     fixed_cond = () if num_classes is None else (torch.arange(len(fixed_noise), device=device) % num_classes,)
 
@@ -334,6 +338,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     try:
         for step in range(start_step + 1, steps + 1):
             stop["in_step"] = True
+            if lr_decay:
+                for group in (*opt_d.param_groups, *opt_g.param_groups):
+                    group["lr"] = lr * (steps - step + 1) / steps
             # [step] -- one training step; the chapter *Your first GAN* prints the lines between these markers
             for _ in range(objective.n_critic):      # D updates per G update: 1, or 5 for the WGANs
                 real, cond = split_batch(next(batches))  # cond = (labels,) for conditional models, else ()

@@ -21,7 +21,8 @@ CPU = torch.device("cpu")
 
 def test_resolve_fast_defaults_and_choices():
     assert resolve_fast(None, CPU) == frozenset()
-    assert resolve_fast(None, torch.device("cuda")) == frozenset(TECHNIQUES)
+    assert resolve_fast(None, torch.device("cuda")) == frozenset({"fused_adam"})
+    assert resolve_fast(True, torch.device("cuda")) == frozenset(TECHNIQUES)
     assert resolve_fast(True, CPU) == frozenset(TECHNIQUES)
     assert resolve_fast(False, CPU) == frozenset()
     assert resolve_fast(["bf16"], CPU) == {"bf16"}

@@ -196,3 +196,38 @@ def test_conditional_training_needs_labelled_batches():
     assert hist.snapshots[-1].shape == (64, 1, 28, 28)
     with pytest.raises(ValueError, match=r"TensorBatches\(images, labels"):
         gt.train_gan(G, D, gt.TensorBatches(images, batch_size=16), steps=1, progress="off")
+
+
+def test_lr_decay_is_linear_in_the_step():
+    """lr_decay: step s of n uses lr·(n − s + 1)/n. With plain SGD and a generator whose gradient does not depend on
+    its parameter, the total move of that parameter is lr·g·Σ_s (n − s + 1)/n = lr·g·(n + 1)/2, versus lr·g·n."""
+
+    class Shift(nn.Module):
+        latent_dim = 1
+
+        def __init__(self):
+            super().__init__()
+            self.b = nn.Parameter(torch.zeros(1))
+
+        def forward(self, z):
+            return z * 0 + self.b
+
+    class Fixed(nn.Module):                           # D(x) = x: the generator's gradient is constant
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            return x.squeeze(1) * 1.0 + self.w * 0
+
+    n, lr = 4, 0.1
+    moves = {}
+    for decay in (False, True):
+        G = Shift()
+        hist = gt.train_gan(G, Fixed(), gt.TensorBatches(torch.zeros(8, 1), batch_size=4), steps=n, loss="hinge",
+                            optimizer="sgd", lr=lr, lr_decay=decay, progress="off", seed=0)
+        moves[decay] = G.b.item()
+        assert hist.optimizer["lr_decay"] is decay
+    # hinge generator loss -mean(D(G(z))) = -b: gradient -1 per step
+    assert moves[False] == pytest.approx(lr * n)
+    assert moves[True] == pytest.approx(lr * (n + 1) / 2)

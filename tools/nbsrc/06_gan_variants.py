@@ -194,7 +194,8 @@ md(r"""
 The table: mean ± standard deviation over {glue:text}`n_seeds` seeds of the modes captured and the percentage of
 high-quality samples, each from {glue:text}`n_eval` samples after {glue:text}`variant_steps` generator steps.
 The two italic rows are the published PacGAN numbers, from much longer training with larger networks — for
-orientation, not a like-for-like comparison. In this run the best ring result is **{glue:text}`best_ring`**
+orientation, not a like-for-like comparison (a GPU sweep with a longer budget, and what PacGAN's released
+configuration trains for, are in {doc}`a5_gpu_runs`). In this run the best ring result is **{glue:text}`best_ring`**
 ({glue:text}`best_ring_modes:.1f` of 8 modes, {glue:text}`best_ring_hq:.1f`% high-quality) and the best grid
 result **{glue:text}`best_grid`** ({glue:text}`best_grid_modes:.1f` of 25, {glue:text}`best_grid_hq:.1f`%).
 The vanilla non-saturating GAN captures {glue:text}`vanilla_ring_modes:.1f` ring modes

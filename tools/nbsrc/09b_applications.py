@@ -230,10 +230,11 @@ augment scarce data" claim, and the reason to distrust the claim without it. One
 generator's version of each digit. Fewer generated images, or real images weighted more, are the obvious variations
 (exercise 4 below).
 
-:::{admonition} Still to measure here
+:::{admonition} Image-to-image translation
 :class: note
-Unpaired image-to-image translation with CycleGAN (article 004), measured by whether a fixed classifier still
-recognises the translated digit, is the next experiment of this chapter; it is not in this edition yet.
+Unpaired image-to-image translation with CycleGAN (article 004) has a chapter of its own, {doc}`09c_cyclegan`: thin
+and thick MNIST digits from disjoint images, with a fixed classifier measuring whether the digit survives the
+translation and the round trip.
 :::
 
 ## Anomaly detection with a VAE's likelihood

@@ -77,7 +77,8 @@ md(r"""
 - `compile=True` adds `torch.compile` of the forward passes (it needs a C++ compiler on the CPU and pays a
   compilation time up front, so it is off by default).
 
-On CUDA the fast path is the default; on the CPU it is opt-in, because a CPU without native bf16 instructions
+On CUDA part of the fast path is the default (fused Adam, the part that measured faster on a GPU, see below); on
+the CPU it is opt-in, because a CPU without native bf16 instructions
 has to emulate them and may run bf16 *slower*, and because float32 runs on the CPU are bit-for-bit reproducible — the
 numbers in this book's chapters can be re-run exactly. Every loop runs with PyTorch's default thread count (one per
 physical core: `threads=` in the first line above); on a shared machine, `export GANTUTOR_THREADS=1` before
@@ -159,8 +160,10 @@ Reading the table technique by technique (ratios of the stored run):
 On a GPU the picture changes in kind, not only in degree. A 28×28 model's step is a few dozen tiny kernels; the
 tutorial's `.item()` makes the CPU wait for the GPU at every step, and the `DataLoader` cannot decode PIL images as
 fast as the GPU consumes them, so the GPU idles most of the time. There the device-resident data and the absence of
-host synchronisation are worth more than bf16, and `torch.compile` (fewer, fused kernels) helps the small models
-most. This appendix's stored run has no GPU numbers; run `python -m gantutor.bench` on one to measure them.
+host synchronisation are worth more than bf16. The benchmark was run once on an NVIDIA H100, and its record is shown
+in {doc}`a5_gpu_runs`: keeping the data on the device and fused Adam helped every model, while bf16 autocast made
+these small models *slower* — a step's launch overhead, not its arithmetic, sets the pace. That is why `fast=None`
+turns on fused Adam alone on CUDA (`gt.fast.CUDA_DEFAULT`); `fast=True` still turns on every technique.
 
 ## Do both loops learn the same thing?
 
@@ -234,8 +237,9 @@ first minute, and the last factor of ten takes far longer.
 1. Keep the data on the device: `gt.load_images(..., device=device)` and {class}`gantutor.TensorBatches`.
 2. Do not call `.item()` or `print` a tensor inside the step; record into a tensor and read it every few hundred
    steps.
-3. On a GPU leave `fast=None` (on); on a CPU try `fast=True` and keep it if the benchmark says it helps *your*
-   CPU: `python -m gantutor.bench --models mlp-gan --loops gantutor,gantutor-fast`.
+3. On a GPU leave `fast=None` (fused Adam); try `fast=True` for larger models or batches, where bf16 pays. On a CPU
+   try `fast=True` and keep it if the benchmark says it helps *your* CPU:
+   `python -m gantutor.bench --models mlp-gan --loops gantutor,gantutor-fast`.
 4. Measure before and after, with warm-up and repeats — never from a single timed step.
 
 :::{admonition} Try it yourself
