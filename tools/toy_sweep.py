@@ -31,7 +31,7 @@ CONFIGS = {
 
 
 def job(args):
-    config, dist, seed, steps, eval_every = args
+    config, dist, seed, steps, eval_every, progress_file = args
     import torch
 
     import gantutor as gt
@@ -52,6 +52,9 @@ def job(args):
     def on_snapshot(step, g):
         cov = gt.mode_coverage(gt.sample(g, 2500, seed=0), centers, std)
         curve.append((step, cov["covered"], cov["high_quality"]))
+        if progress_file:                        # partial curves survive a run cut short by a time limit
+            with open(progress_file, "a") as f:
+                f.write(json.dumps(dict(config=config, dist=dist, seed=seed, steps=steps, point=curve[-1])) + "\n")
 
     t0 = time.perf_counter()
     gt.train_gan(G, D, gt.TensorBatches(data, batch_size=c["batch"], seed=seed), steps=steps, loss="non-saturating",
@@ -69,8 +72,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=500)
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--out", default="sweep.json")
+    ap.add_argument("--progress-file", default="", help="append every evaluation here as it happens (JSON lines)")
     a = ap.parse_args()
-    jobs = [(cfg, dist, seed, a.steps, a.eval_every) for seed in range(a.seeds) for cfg in a.configs.split(",")
+    jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file) for seed in range(a.seeds) for cfg in a.configs.split(",")
             for dist in ("ring", "grid")]
     t0, results = time.perf_counter(), []
     with mp.get_context("spawn").Pool(a.workers) as pool:
