@@ -568,7 +568,8 @@ The book's PyTorch port is chapter 7's DCGAN for 28 × 28 × 1.
 "Kingma et al., ICLR 2017", and it introduced feature matching, minibatch discrimination, one-sided label smoothing,
 virtual batch normalisation and the Inception score — not "Wasserstein GAN and gradient penalty" nor "gradient
 penalty and weight decay"; WGAN is Arjovsky, Chintala & Bottou (ICML 2017) and the gradient penalty Gulrajani et
-al. (NIPS 2017); CycleGAN's first author is Zhu, not "Zhang"; CelebA has 202,599 face images (Liu et al., ICCV 2015),
+al. (NIPS 2017); CycleGAN's first author is Zhu, not "Zhang" (the model itself is built and measured in
+{doc}`09c_cyclegan`); CelebA has 202,599 face images (Liu et al., ICCV 2015),
 not "10万张" (100,000); Keras 3 runs on TensorFlow, JAX or PyTorch, and Theano support ended with Keras 2.3. Not
 found: 《人工智能发展行动纲要（2021-2025年）》, "Goodfellow, 《生成对抗网络：深度学习的对抗性技巧》, MIT Press 2018",
 "Hamilton, Generative Text Models for NLP, 2018", the "GANapy" library. The {doc}`../reading_list` page gives each
