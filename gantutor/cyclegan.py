@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .checkpoint import TrainingDiverged
 from .losses import GANLoss, get_gan_loss
-from .train import _progress_mode, progress_bar
+from .train import _progress_mode, _snapshot_schedule, progress_bar
 
 #: Columns of :attr:`CycleGANHistory.record`.
 RECORD_COLUMNS = ("d_a", "d_b", "g_adv", "cycle", "identity")
@@ -174,9 +175,7 @@ def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Mod
                                                            cycle_weight=cycle_weight,
                                                            identity_weight=identity_weight, lr=lr,
                                                            betas=tuple(betas), steps=steps))
-    schedule = set()
-    if snapshots:
-        schedule = {round(i * steps / max(snapshots - 1, 1)) for i in range(snapshots)}
+    schedule = set(_snapshot_schedule(steps, snapshots))           # the GAN and VAE loops' schedule
 
     def snapshot(step):
         if fixed_a is not None and fixed_b is not None:
@@ -201,13 +200,9 @@ def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Mod
         fake_b, fake_a = g_ab(real_a), g_ba(real_b)
         g_adv = objective.generator(d_b(fake_b).flatten()) + objective.generator(d_a(fake_a).flatten())
         cycle = (g_ba(fake_b) - real_a).abs().mean() + (g_ab(fake_a) - real_b).abs().mean()
-        g_loss = g_adv + cycle_weight * cycle
-        if identity_weight:
+        with torch.set_grad_enabled(identity_weight > 0):    # recorded either way; a gradient only if weighted
             identity = (g_ab(real_b) - real_b).abs().mean() + (g_ba(real_a) - real_a).abs().mean()
-            g_loss = g_loss + identity_weight * identity
-        else:
-            with torch.no_grad():
-                identity = (g_ab(real_b) - real_b).abs().mean() + (g_ba(real_a) - real_a).abs().mean()
+        g_loss = g_adv + cycle_weight * cycle + identity_weight * identity
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()
@@ -222,7 +217,8 @@ def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Mod
         with torch.no_grad():
             record[step - 1] = torch.stack([loss_da, loss_db, g_adv, cycle, identity]).detach()
         if step % 50 == 0 and not torch.isfinite(record[step - 50:step]).all():
-            raise FloatingPointError(f"CycleGAN training diverged by step {step} (a non-finite loss); lower lr.")
+            raise TrainingDiverged(f"CycleGAN training diverged by step {step}: a loss became NaN or infinite. "
+                                   f"Lower the learning rate, or check the data for non-finite values.")
         if step in schedule:
             snapshot(step)
         if bar is not None:

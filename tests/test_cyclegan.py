@@ -94,7 +94,7 @@ def test_cycle_loss_drives_the_round_trip():
     assert cyc[-10:].mean() < 0.6 * cyc[0]
 
 
-def test_without_cycle_weight_the_generators_ignore_the_cycle():
+def test_cycle_weight_reaches_the_generators():
     """The cycle term reaches the generators' gradients: one step with cycle_weight 0 and one with 1, from the same
     weights and batches, leave different generators."""
     nets1, nets2 = build(5), build(5)
@@ -129,3 +129,10 @@ def test_errors():
         C.train_cyclegan(*nets, iter([a]), iter([a]), steps=0, progress="off")
     with pytest.raises(ValueError, match=">= 0"):
         C.train_cyclegan(*nets, iter([a]), iter([a]), steps=1, cycle_weight=-1, progress="off")
+
+
+def test_non_finite_losses_stop_training_with_the_step():
+    nets = build()
+    bad = torch.full((4, 1, 28, 28), float("nan"))
+    with pytest.raises(gt.TrainingDiverged, match="step 50"):
+        C.train_cyclegan(*nets, iter([bad] * 60), iter([bad] * 60), steps=60, progress="off")
