@@ -17,6 +17,8 @@ def test_book_builds_without_warnings(built_book):
     assert re.search(r"The stored run used profile\s+(cpu|gpu)", text)
     assert page.count("<img") >= 5  # sample grids and curves
     # maths, diagrams and widgets are served with the book, not from a CDN
+    # no launch buttons without a published repository address (tools/book_launch.py): no dead Colab links
+    assert "colab.research.google.com" not in page and "_sources/chapters/02_first_gan.ipynb" in page
     assert "_static/mathjax/es5/tex-mml-chtml.js" in page and "cdn.jsdelivr.net/npm/mathjax" not in page
     ch1 = (html / "chapters" / "01_what_is_generative_ai.html").read_text()
     assert "_static/mermaid/dist/mermaid.esm.min.mjs" in ch1 and "cdn.jsdelivr.net/npm/mermaid" not in ch1
@@ -49,3 +51,25 @@ def test_book_builds_without_warnings(built_book):
     assert reading.count("not found") >= 8 and "Zhu, Park, Isola, Efros" in reading
     amap = (html / "article_map.html").read_text()
     assert amap.count("chapters/") >= 40 and "Article 004" in amap
+
+
+def test_launch_buttons_follow_the_repository_address():
+    """Colab and repository buttons appear only for a GitHub address; anything else is refused with what to set."""
+    import sys
+
+    import pytest
+    from sphinx.errors import ConfigError
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        from book_launch import COLAB, launch_options
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    assert launch_options(None) == {} and launch_options("  ") == {}
+    opts = launch_options("https://github.com/someone/gantutor.git/", "book")
+    assert opts["repository_url"] == "https://github.com/someone/gantutor"
+    assert opts["repository_branch"] == "book" and opts["launch_buttons"]["colab_url"] == COLAB
+    assert launch_options("https://github.com/someone/gantutor")["repository_branch"] == "main"
+    for bad in ("https://gitlab.com/someone/gantutor", "github.com/someone/gantutor", "https://github.com/someone"):
+        with pytest.raises(ConfigError, match="GANTUTOR_REPO_URL.*https://github.com/<owner>/<repo>"):
+            launch_options(bad)
