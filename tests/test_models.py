@@ -129,3 +129,30 @@ def test_packing_regroups_samples_side_by_side():
         D(torch.zeros(4, 2))
     with pytest.raises(ValueError, match="positive integer"):
         gt.models.PackedDiscriminator(inner, pack=0)
+
+
+def test_batchnorm_toy_generator_is_pacgans_block_and_per_sample_in_eval():
+    G = gt.ToyGenerator(hidden=16, depth=2, batch_norm=True)
+    assert _layer_summary(G) == [("Linear", 2, 16), ("BatchNorm1d",), ("ReLU",), ("Linear", 16, 16),
+                                 ("BatchNorm1d",), ("ReLU",), ("Linear", 16, 2)]
+    assert [m.bias is None for m in G.net if isinstance(m, nn.Linear)] == [True, True, False]
+    torch.manual_seed(0)
+    z = torch.randn(64, 2)
+    G.train()
+    G(z * 3 + 1)                                          # training mode: batch statistics, running averages move
+    assert not torch.equal(G.net[1].running_mean, torch.zeros(16))
+    with torch.no_grad():
+        assert not torch.allclose(G(z)[:8], G(z[:8]))      # training mode: a sample depends on its batch
+    one_by_one = torch.cat([gt.sample(G, 1, seed=s) for s in range(4)])
+    together = torch.stack([torch.randn(1, 2, generator=torch.Generator().manual_seed(s))[0] for s in range(4)])
+    assert G.training                                     # gt.sample gave the training mode back
+    G.eval()
+    with torch.no_grad():
+        assert torch.allclose(one_by_one, G(together), atol=1e-6)   # eval mode (gt.sample): per sample
+
+
+def test_toy_generator_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="hidden must be a positive integer"):
+        gt.ToyGenerator(hidden=0)
+    with pytest.raises(TypeError, match="batch_norm must be True or False"):
+        gt.ToyGenerator(batch_norm="yes")

@@ -16,7 +16,7 @@ import os
 import time
 
 CONFIGS = {
-    # name: generator width/depth, discriminator width/depth, batch, lr, betas, lr_decay, pack, steps
+    # name: generator width/depth, discriminator width/depth, batch, lr, betas, lr_decay, pack, BatchNorm in G
     "ns-128": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=False, pack=1),
     "pac4-128": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=False, pack=4),
     "ns-128-decay": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=True, pack=1),
@@ -27,6 +27,13 @@ CONFIGS = {
                                pack=1),
     "pac4-128-b1024-decay": dict(gw=128, gd=3, dw=128, dd=3, batch=1024, lr=2e-4, betas=(0.5, 0.999), decay=True,
                                  pack=4),
+    # PacGAN's generator blocks (Linear -> BatchNorm -> ReLU): chapter 6's "BatchNorm generator" rows
+    "bn-128-decay": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=True, pack=1,
+                         bn=True),
+    "bn-128-b1024-decay": dict(gw=128, gd=3, dw=128, dd=3, batch=1024, lr=2e-4, betas=(0.5, 0.999), decay=True,
+                               pack=1, bn=True),
+    "bn-400-decay": dict(gw=400, gd=4, dw=200, dd=3, batch=128, lr=1e-4, betas=(0.8, 0.999), decay=True, pack=1,
+                         bn=True),
 }
 
 
@@ -41,7 +48,7 @@ def job(args):
     sampler, centers = {"ring": (gt.sample_ring, gt.ring_centers()), "grid": (gt.sample_grid, gt.grid_centers())}[dist]
     std = {"ring": gt.data.RING_STD, "grid": gt.data.GRID_STD}[dist]
     gt.seed_everything(seed)
-    G = gt.ToyGenerator(latent_dim=2, hidden=c["gw"], depth=c["gd"]).to(device)
+    G = gt.ToyGenerator(latent_dim=2, hidden=c["gw"], depth=c["gd"], batch_norm=c.get("bn", False)).to(device)
     D = gt.ToyDiscriminator(hidden=c["dw"], depth=c["dd"], dim=2 * c["pack"])
     if c["pack"] > 1:
         D = gt.models.PackedDiscriminator(D, c["pack"])

@@ -17,13 +17,33 @@ def _mlp(sizes, final=None):
     return nn.Sequential(*layers)
 
 
-class ToyGenerator(nn.Module):
-    """Noise ``(N, latent_dim)`` → points ``(N, dim)``; no output squashing, so it can reach any point."""
+def _bn_mlp(sizes):
+    """PacGAN's generator blocks: Linear (no bias: BatchNorm's shift replaces it) → BatchNorm → ReLU."""
+    layers = []
+    for a, b in zip(sizes[:-2], sizes[1:-1]):
+        layers += [nn.Linear(a, b, bias=False), nn.BatchNorm1d(b), nn.ReLU()]
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
 
-    def __init__(self, latent_dim: int = 2, hidden: int = 128, depth: int = 3, dim: int = 2):
+
+class ToyGenerator(nn.Module):
+    """Noise ``(N, latent_dim)`` → points ``(N, dim)``; no output squashing, so it can reach any point.
+
+    ``batch_norm=True`` builds PacGAN's generator (Lin et al., 2018, after ALI): every hidden layer is
+    Linear → BatchNorm → ReLU. In training mode BatchNorm uses the batch's statistics, in eval mode (as in
+    :func:`gantutor.sample`) its running averages, so a sample then depends on its own noise only.
+    """
+
+    def __init__(self, latent_dim: int = 2, hidden: int = 128, depth: int = 3, dim: int = 2,
+                 batch_norm: bool = False):
         super().__init__()
+        if not isinstance(batch_norm, bool):
+            raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}.")
+        for name, value in (("latent_dim", latent_dim), ("hidden", hidden), ("depth", depth), ("dim", dim)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
         self.latent_dim = latent_dim
-        self.net = _mlp([latent_dim] + [hidden] * depth + [dim])
+        self.net = (_bn_mlp if batch_norm else _mlp)([latent_dim] + [hidden] * depth + [dim])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
