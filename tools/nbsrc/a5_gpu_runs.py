@@ -328,8 +328,10 @@ and it is left as an exercise below.
 
 :::{admonition} Try it yourself (with a GPU)
 :class: seealso
-1. Run `python tools/toy_sweep.py --steps 100000 --configs ns-128-decay,pac4-128-decay` and compare with the table.
-   Does the grid's high-quality share keep rising, and does PacGAN4 overtake the plain GAN?
+1. Run `python tools/toy_sweep.py --steps 100000 --configs ns-128-decay,pac4-128-decay,bn-128-decay` and compare
+   with the table. Does the grid's high-quality share keep rising, does PacGAN4 overtake the plain GAN, and does
+   PacGAN's BatchNorm generator (`bn-128-decay`; its row in {doc}`06_gan_variants`) gain more from the longer
+   budget than the LeakyReLU generator of `ns-128-decay`?
 2. Re-run the benchmark with `--batch-size 1024` and with `--compile`. Which loop now profits from bf16?
 3. Train the VAE with `python tools/vae_gpu_nll.py --batch-size 500 --seconds 420` (and a larger learning rate in
    the script). Is the log-likelihood after the same wall-clock time better or worse?
