@@ -229,7 +229,7 @@ $k > 1$ is tighter and penalises it less, so the encoder can be broader and the 
 objective (Burda et al.). We train the same architecture twice for {glue:text}`ch8_short_steps` steps, once on
 the ELBO and once on $\mathcal L_5$, and score both with the same estimator. The **{term}`active units <active unit>`** column counts
 latent dimensions the model actually uses (Burda et al.'s criterion: the posterior mean varies across test images
-with variance above 0.01); the other dimensions have collapsed to the prior — chapter 9 returns to this.
+with variance above 0.01); the other dimensions have collapsed to the prior — {doc}`09_vae_latent` returns to this.
 """),
 code(r"""
 short = {}

@@ -61,7 +61,7 @@ def fit(model, name, steps, labels=False, batch_size=None, **kw):
 md(r"""
 ## A two-dimensional latent space
 
-With two latent dimensions the encoder's output can be plotted directly. We train the chapter 8 architecture
+With two latent dimensions the encoder's output can be plotted directly. We train the architecture of {doc}`08_vae`
 with `latent_dim=2` on MNIST and on Fashion-MNIST and plot the posterior means $\mu(x)$ of 5000 test images,
 coloured by their (unseen) class.
 """),
@@ -105,7 +105,7 @@ are no holes, because the KL term made the codes fill the prior.""", name="fig-c
 md(r"""
 ## Reconstructions, samples and interpolations in a richer space
 
-Two dimensions cannot hold much detail. A 16-dimensional convolutional VAE (chapter 8) reconstructs far better;
+Two dimensions cannot hold much detail. A 16-dimensional convolutional VAE ({doc}`08_vae`) reconstructs far better;
 walking in a straight line between the posterior means of two test images and decoding each point gives an
 **interpolation**.
 """),
@@ -135,7 +135,7 @@ The **{term}`β-VAE`** (Higgins et al., 2017) multiplies the KL term by $\beta$.
 the ELBO. Larger $\beta$ buys a latent code closer to the prior (fewer nats of information about the image) at the
 price of reconstruction; smaller $\beta$ the reverse. The KL term is the **rate** (nats spent on the code) and the
 reconstruction term the **distortion**; each β picks a point on the trade-off between them (Alemi et al., 2018).
-We train the chapter 8 architecture (50 latents) for {glue:text}`ch9_beta_steps` steps at each β and measure
+We train the architecture of {doc}`08_vae` (50 latents) for {glue:text}`ch9_beta_steps` steps at each β and measure
 both terms, and the number of active latent dimensions, on test images.
 """),
 code(r"""
@@ -354,7 +354,7 @@ look like real images (in the classifier's feature space); recall whether the re
 The usual picture — a VAE covers the data but blurs it, a GAN is sharp but may miss parts — is a claim about these
 two numbers. {glue:text}`ch9_vs_reading` Either way the comparison belongs to a budget and a feature space, which
 is why the book reports it as a measurement. A VAE also has what no GAN has: an encoder, and a likelihood
-(chapter 8).
+({doc}`08_vae`).
 
 ## Summary
 

@@ -56,7 +56,7 @@ class-conditional generative model, test it on the *real* test set, and compare 
 real images. A model whose samples are sharp but cover only part of each class scores low; so does one whose
 samples are diverse but blurred beyond recognition. It measures exactly what augmentation needs.
 
-We train chapter 7's conditional DCGAN and chapter 9's conditional VAE on MNIST, draw
+We train the conditional DCGAN of {doc}`07_dcgan` and the conditional VAE of {doc}`09_vae_latent` on MNIST, draw
 {glue:text}`ch9b_cas_n` labelled images from each (equally many per class), and train the chapter 5 classifier
 architecture on each set — and on the same number of real training images — for {glue:text}`ch9b_cas_epochs`
 epochs with the same recipe.
@@ -240,7 +240,7 @@ translation and the round trip.
 ## Anomaly detection with a VAE's likelihood
 
 A model of $p(x)$ should give low likelihood to inputs unlike its training data, so $-\log p(x)$ — here its upper
-bound, the negative ELBO — is a natural anomaly score. We train the chapter 8 VAE on MNIST and score MNIST test
+bound, the negative ELBO — is a natural anomaly score. We train the VAE of {doc}`08_vae` on MNIST and score MNIST test
 images (in distribution) and Fashion-MNIST test images (out of distribution); then we swap the roles. Performance is
 the area under the ROC curve (AUROC): 1 means every anomaly scores higher than every normal image, 0.5 is chance.
 """),
@@ -312,7 +312,7 @@ statements, and only measurement tells which one holds.
 
 ## Creative generation, art and style
 
-Image generation as an application is what chapters 7 and 9 do: class-conditional samples on request
+Image generation as an application is what {doc}`07_dcgan` and {doc}`09_vae_latent` do: class-conditional samples on request
 ({doc}`07_dcgan`), smooth interpolations and a style space shared across classes ({doc}`09_vae_latent`,
 {doc}`a3_explorers`). The articles' art examples are mostly something else: DeepArt and "paintings in the style of
 van Gogh" (articles 001 and 004) are **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one
@@ -329,12 +329,12 @@ Karras et al., 2019), and today's text-to-image tools are diffusion models (chap
 - **Speech and audio** are long, high-rate signals. GANs do matter here, as fast *vocoders* that turn spectrograms into
   waveforms (MelGAN, Kumar et al., 2019; HiFi-GAN, Kong et al., 2020), inside systems whose content model is
   autoregressive or diffusion-based.
-- **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (chapter 10's
-  memorisation check), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
+- **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (the
+  memorisation check of {doc}`10_challenges`), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
   for training must be validated on real held-out patients — a CAS-style test — and its use is regulated as patient
   data is.
 - **Business content** (advertising copy, product descriptions) is text generation, i.e. language models, with
-  the provenance and labelling duties listed in chapter 10.
+  the provenance and labelling duties listed in {doc}`10_challenges`.
 
 :::{admonition} Try it yourself
 :class: seealso

@@ -140,8 +140,8 @@ numerical variants — `softplus` instead of `binary_cross_entropy_with_logits`,
 and the hints point at the usual mistakes: probabilities instead of logits, `exp(logvar)` for σ, one α per pixel
 instead of per sample, a missing `create_graph=True`, a missing `detach()`.
 
-**Suggested use.** Assignment 1 after chapters 2–3, assignment 2 after chapters 4 and 8, assignment 3 after
-chapter 6. Each is sized for one lab session; the ungraded training run at the end is a good starting point for
+**Suggested use.** Assignment 1 after chapters 2–3, assignment 2 after chapter 4 and {doc}`08_vae`, assignment 3
+after chapter 6. Each is sized for one lab session; the ungraded training run at the end is a good starting point for
 discussion (why does the GAN miss modes? what limits the VAE's reconstructions?).
 """),
 code(r"""

@@ -474,7 +474,7 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 """),
 md(r"""
 With the images flattened (the second run) the discriminator works. The training loop the article leaves out is
-chapter 2's; the VAE code it never gives is chapter 8's.
+chapter 2's; the VAE code it never gives is in {doc}`08_vae`.
 
 (erratum-003-4)=
 **E003.4 — the concept diagram.** §2's chart draws 生成模型 → 深度学习 → 神经网络 → 生成式人工智能 ("generative model →

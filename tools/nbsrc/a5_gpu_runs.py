@@ -17,7 +17,7 @@ runs wrote (`results/gpu/*.json`, committed with the book). Nothing here is type
 below is computed from those files when this page is built.
 
 The records answer three questions that the `cpu` runs could not: how much faster the training loops are on a
-GPU, how close chapter 8's VAE gets to the published log-likelihood with minutes of GPU time, and how far from
+GPU, how close the VAE of {doc}`08_vae` gets to the published log-likelihood with minutes of GPU time, and how far from
 PacGAN's mode-coverage numbers chapter 6's toy GANs are with a longer budget. In all three the honest
 answer is "less than hoped", and the reasons are instructive.
 
@@ -25,7 +25,7 @@ answer is "less than hoped", and the reasons are instructive.
 | --- | --- | --- |
 | `bench_h100.json`, `bench_h100.log` | `python -m gantutor.bench --out ...` | the benchmark of {doc}`a1_running_fast`, `gpu` defaults |
 | `ttq_h100.json` | `python -m gantutor.bench --time-to-quality --out ...` | DCGAN until the FID target, 60 s budget |
-| `vae_nll_h100.json` | `python tools/vae_gpu_nll.py --seconds 420 --out ...` | chapter 8's VAE for 7 minutes, test NLL with k = 5000 |
+| `vae_nll_h100.json` | `python tools/vae_gpu_nll.py --seconds 420 --out ...` | the VAE of {doc}`08_vae` for 7 minutes, test NLL with k = 5000 |
 | `toy_sweep_h100.json`, `.log` | `python tools/toy_sweep.py --workers 12 --seconds 470 --out ...` | toy GANs of chapter 6, 20,000 steps, 8 recipes |
 | `toy_sweep_long_h100.jsonl`, `.log` | `python tools/toy_sweep.py --workers 6 --steps 60000 --seeds 1 --configs ns-128-decay,ns-128-b1024-decay,pac4-128-b1024-decay --seconds 320 --progress-file ...` | three recipes, longer, cut short by the time limit |
 
@@ -151,7 +151,7 @@ FID was {glue:text}`a5_ttq_best:.1f`× the floor. The floor itself is tiny (two
 independent halves of real MNIST are almost identical to the classifier), so "3× the floor" is a demanding bar, and
 {doc}`07_dcgan` shows how far a DCGAN of this size gets with longer training.
 
-## Chapter 8's VAE against the published log-likelihood
+## The VAE against the published log-likelihood
 """),
 code(r"""
 # NBVAL_CHECK_OUTPUT
@@ -170,8 +170,8 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 """),
 md(r"""
 In {glue:text}`a5_vae_seconds:.0f` s of training ({glue:text}`a5_vae_epochs:.0f` epochs) the VAE reaches
-{glue:text}`a5_vae_nll:.2f` ± {glue:text}`a5_vae_sem:.2f` nats on the full test set — better than chapter 8's
-short `cpu` run, and still {glue:text}`a5_vae_gap:.2f` nats short of the 86.76 nats Burda et al. report after
+{glue:text}`a5_vae_nll:.2f` ± {glue:text}`a5_vae_sem:.2f` nats on the full test set — better than the
+short `cpu` run of {doc}`08_vae`, and still {glue:text}`a5_vae_gap:.2f` nats short of the 86.76 nats Burda et al. report after
 3,280 epochs. Per step the GPU is far from busy: {glue:text}`a5_vae_ms:.2f` ms per step of 100 images is launch-bound
 for an MLP of {glue:text}`a5_vae_params:,` parameters. The gain came from the budget alone. To get close to the published number in fewer
 minutes, the step itself must do more work per launch — larger batches with a scaled learning rate, or several
