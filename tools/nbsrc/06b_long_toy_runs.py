@@ -143,8 +143,8 @@ md(r"""
 With {glue:text}`long_factor:.0f` times the table's budget or more (about {glue:text}`long_minutes:.0f` minutes per
 100,000 steps), the recipe captures {glue:text}`long_ring_modes:.1f` of 8 ring modes with
 {glue:text}`long_ring_hq:.1f` ± {glue:text}`long_ring_hq_sd:.1f`% high-quality samples after
-{glue:text}`long_ring_steps` steps, and {glue:text}`long_grid_modes:.1f` of 25 grid modes with
-{glue:text}`long_grid_hq:.1f` ± {glue:text}`long_grid_hq_sd:.1f`% after {glue:text}`long_grid_steps` steps: it
+{glue:text}`long_ring_steps:,` steps, and {glue:text}`long_grid_modes:.1f` of 25 grid modes with
+{glue:text}`long_grid_hq:.1f` ± {glue:text}`long_grid_hq_sd:.1f`% after {glue:text}`long_grid_steps:,` steps: it
 {glue:text}`long_verdict`. Per seed, the ring runs end with {glue:text}`long_ring_modes_each` modes and the grid
 runs with {glue:text}`long_grid_modes_each` ({glue:text}`long_shortfall`). A run that ends with nearly all of its samples
 sharp but a mode missing is the mode dropping that packing was designed against — the next experiment is the
@@ -152,7 +152,7 @@ BatchNorm generator *with* packing, at this budget. For comparison, PacGAN's bes
 about 400,000 steps of batch 100, with a four-layer, 400-unit BatchNorm generator and a maxout discriminator
 ({doc}`a5_gpu_runs`).
 
-The length of the schedule is part of the recipe. Seed 0 trained on the {glue:text}`sched_short_steps`-step
+The length of the schedule is part of the recipe. Seed 0 trained on the {glue:text}`sched_short_steps:,`-step
 schedule ends at {glue:text}`sched_ring_short:.1f`% high-quality ring samples and
 {glue:text}`sched_grid_short:.1f`% on the grid; on the long schedule, at {glue:text}`sched_ring_long:.1f`% and
 {glue:text}`sched_grid_long:.1f`% — {glue:text}`sched_verdict`. With linear decay, a shorter schedule reaches its
