@@ -75,3 +75,17 @@ def test_launch_buttons_follow_the_repository_address():
     for bad in ("https://gitlab.com/someone/gantutor", "github.com/someone/gantutor", "https://github.com/someone"):
         with pytest.raises(ConfigError, match="GANTUTOR_REPO_URL.*https://github.com/<owner>/<repo>"):
             launch_options(bad)
+
+
+def test_find_results_walks_up_to_the_records_and_says_where_it_looked(tmp_path):
+    import pytest
+
+    import gantutor as gt
+
+    (tmp_path / "results" / "cpu").mkdir(parents=True)
+    (tmp_path / "results" / "cpu" / "run.json").write_text("[]")
+    (tmp_path / "chapters").mkdir()
+    assert gt.find_results("cpu/run.json", start=tmp_path / "chapters") == tmp_path / "results" / "cpu" / "run.json"
+    assert gt.find_results("cpu", start=tmp_path) == tmp_path / "results" / "cpu"
+    with pytest.raises(FileNotFoundError, match=r"results/cpu/other.json is not in .*chapters or any folder above"):
+        gt.find_results("cpu/other.json", start=tmp_path / "chapters")

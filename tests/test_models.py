@@ -151,8 +151,10 @@ def test_batchnorm_toy_generator_is_pacgans_block_and_per_sample_in_eval():
         assert torch.allclose(one_by_one, G(together), atol=1e-6)   # eval mode (gt.sample): per sample
 
 
-def test_toy_generator_rejects_bad_sizes():
+def test_toy_networks_reject_bad_sizes():
     with pytest.raises(ValueError, match="hidden must be a positive integer"):
         gt.ToyGenerator(hidden=0)
     with pytest.raises(TypeError, match="batch_norm must be True or False"):
         gt.ToyGenerator(batch_norm="yes")
+    with pytest.raises(ValueError, match="depth must be a positive integer, got 2.5"):
+        gt.ToyDiscriminator(depth=2.5)

@@ -7,21 +7,19 @@ import torch
 from torch import nn
 
 
-def _mlp(sizes, final=None):
-    layers = []
-    for a, b in zip(sizes[:-2], sizes[1:-1]):
-        layers += [nn.Linear(a, b), nn.LeakyReLU(0.2)]
-    layers.append(nn.Linear(sizes[-2], sizes[-1]))
-    if final is not None:
-        layers.append(final)
-    return nn.Sequential(*layers)
+def _check_sizes(**sizes):
+    for name, value in sizes.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
 
 
-def _bn_mlp(sizes):
-    """PacGAN's generator blocks: Linear (no bias: BatchNorm's shift replaces it) → BatchNorm → ReLU."""
+def _mlp(sizes, batch_norm=False):
+    """Linear layers with LeakyReLU(0.2) between them, or with ``batch_norm`` PacGAN's generator blocks:
+    Linear (no bias: BatchNorm's shift replaces it) → BatchNorm → ReLU."""
     layers = []
     for a, b in zip(sizes[:-2], sizes[1:-1]):
-        layers += [nn.Linear(a, b, bias=False), nn.BatchNorm1d(b), nn.ReLU()]
+        layers += ([nn.Linear(a, b, bias=False), nn.BatchNorm1d(b), nn.ReLU()] if batch_norm
+                   else [nn.Linear(a, b), nn.LeakyReLU(0.2)])
     layers.append(nn.Linear(sizes[-2], sizes[-1]))
     return nn.Sequential(*layers)
 
@@ -39,11 +37,9 @@ class ToyGenerator(nn.Module):
         super().__init__()
         if not isinstance(batch_norm, bool):
             raise TypeError(f"batch_norm must be True or False, got {batch_norm!r}.")
-        for name, value in (("latent_dim", latent_dim), ("hidden", hidden), ("depth", depth), ("dim", dim)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        _check_sizes(latent_dim=latent_dim, hidden=hidden, depth=depth, dim=dim)
         self.latent_dim = latent_dim
-        self.net = (_bn_mlp if batch_norm else _mlp)([latent_dim] + [hidden] * depth + [dim])
+        self.net = _mlp([latent_dim] + [hidden] * depth + [dim], batch_norm=batch_norm)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z)
@@ -54,6 +50,7 @@ class ToyDiscriminator(nn.Module):
 
     def __init__(self, hidden: int = 128, depth: int = 3, dim: int = 2):
         super().__init__()
+        _check_sizes(hidden=hidden, depth=depth, dim=dim)
         self.net = _mlp([dim] + [hidden] * depth + [1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

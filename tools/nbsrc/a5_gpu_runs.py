@@ -34,7 +34,6 @@ point this page at your files by replacing the records.
 """),
 code(r"""
 import json
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -44,17 +43,9 @@ from myst_nb import glue
 import gantutor as gt
 
 
-def find_records(start=Path.cwd()):
-    for folder in (start, *start.parents):
-        if (folder / "results" / "gpu").is_dir():
-            return folder / "results" / "gpu"
-    raise FileNotFoundError(f"No results/gpu folder in {start} or above it: run this notebook from the gantutor "
-                            f"repository (the records are committed there).")
-
-
 P = gt.get_profile()
 print(gt.describe_environment(P, gt.get_device()), "(this page only reads records)")
-RECORDS = find_records()
+RECORDS = gt.find_results("gpu")          # results/gpu at the repository root
 bench = json.loads((RECORDS / "bench_h100.json").read_text())
 ttq = json.loads((RECORDS / "ttq_h100.json").read_text())
 vae = json.loads((RECORDS / "vae_nll_h100.json").read_text())
