@@ -6,6 +6,7 @@ the run record are kept, so prose can be edited without re-running; any change t
 notebook must be re-run (`make notebooks PROFILE=cpu NOTEBOOKS=...`).
 """
 
+import hashlib
 from pathlib import Path
 
 import nbformat
@@ -28,6 +29,8 @@ def write(cells, path):
     path = Path(path)
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
+    for i, cell in enumerate(cells):        # stable ids (by position): rewriting a chapter does not churn its diff
+        cell.id = hashlib.sha1(f"{path.stem}/{i}".encode()).hexdigest()[:8]
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     kept = False
