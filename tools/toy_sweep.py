@@ -34,6 +34,9 @@ CONFIGS = {
                                pack=1, bn=True),
     "bn-400-decay": dict(gw=400, gd=4, dw=200, dd=3, batch=128, lr=1e-4, betas=(0.8, 0.999), decay=True, pack=1,
                          bn=True),
+    # PacGAN's full remedy on top: BatchNorm generator and a discriminator that sees packs of 2 samples
+    "bn-pac2-128-decay": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=True,
+                              pack=2, bn=True),
 }
 
 
@@ -78,11 +81,18 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=500)
     ap.add_argument("--configs", default=",".join(CONFIGS))
+    ap.add_argument("--dists", default="ring,grid", help="which toy distributions: ring, grid or both")
     ap.add_argument("--out", default="sweep.json")
     ap.add_argument("--progress-file", default="", help="append every evaluation here as it happens (JSON lines)")
     a = ap.parse_args()
+    unknown = [c for c in a.configs.split(",") if c not in CONFIGS]
+    if unknown:
+        ap.error(f"unknown config(s) {', '.join(unknown)}; choose from {', '.join(CONFIGS)}")
+    bad = [d for d in a.dists.split(",") if d not in ("ring", "grid")]
+    if bad:
+        ap.error(f"unknown distribution(s) {', '.join(bad)}; use ring, grid or ring,grid")
     jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file) for seed in range(a.seeds) for cfg in a.configs.split(",")
-            for dist in ("ring", "grid")]
+            for dist in a.dists.split(",")]
     t0, results = time.perf_counter(), []
     with mp.get_context("spawn").Pool(a.workers) as pool:
         pending = {i: pool.apply_async(job, (j,)) for i, j in enumerate(jobs)}

@@ -342,7 +342,7 @@ What the other variants did, at the same number of generator steps:
 None of these numbers reaches the published ones: every variant captures most modes but puts few samples
 within $3\sigma$ of a mode after {glue:text}`variant_steps` steps; the samples are smeared along the ring and
 across the grid (the figure above). Precise modes need much longer training: {doc}`06b_long_toy_runs` follows the
-BatchNorm recipe for many more steps on a CPU, and the GPU runs in {doc}`a5_gpu_runs` do the same for the other
+BatchNorm recipe, without and with packing, for many more steps on a CPU, and the GPU runs in {doc}`a5_gpu_runs` do the same for the other
 recipes.
 
 ## Where the missing high-quality samples are
@@ -410,8 +410,8 @@ why a decaying learning rate helps most at the end of long runs
 ## A longer run
 
 How far the BatchNorm generator with a decaying learning rate goes when it trains for many times the table's
-budget, three seeds on each distribution, against this book's targets and PacGAN's published numbers, is
-measured in {doc}`06b_long_toy_runs`.
+budget — alone, and with a packed discriminator — three seeds on each distribution, against this book's targets and
+PacGAN's published numbers, is measured in {doc}`06b_long_toy_runs`.
 
 ## What to take away
 

@@ -315,7 +315,7 @@ Why PacGAN's numbers are so much higher: its released configuration
 ([fjxmlzn/PacGAN](https://github.com/fjxmlzn/PacGAN), `synthetic_data_experiments`) trains for 400 epochs of
 100,000 samples in batches of 100 — 400,000 steps, {glue:text}`a5_pacgan_factor:.0f` times this sweep — with batch normalisation in the
 generator and a maxout discriminator. Closing that gap is a matter of compute and of those architectural choices:
-{doc}`06b_long_toy_runs` gives the BatchNorm generator alone a long budget on a CPU, and the exercise below
+{doc}`06b_long_toy_runs` gives the BatchNorm generator, without and with packing, a long budget on a CPU, and the exercise below
 continues on a GPU.
 
 :::{admonition} Try it yourself (with a GPU)
