@@ -26,13 +26,23 @@ def test_bad_arguments_are_named(tmp_path, args, message):
 
 
 def test_record_has_the_fields_the_long_run_page_reads(tmp_path):
-    out, progress = tmp_path / "sweep.json", tmp_path / "progress.jsonl"
+    out, progress, weights = tmp_path / "sweep.json", tmp_path / "progress.jsonl", tmp_path / "g.pt"
     r = run_sweep("--workers", "1", "--steps", "20", "--eval-every", "10", "--seeds", "1", "--dists", "ring",
                   "--configs", "bn-pac2-128-decay", "--seconds", "240", "--out", str(out),
-                  "--progress-file", str(progress), cwd=tmp_path)
+                  "--progress-file", str(progress), "--save-generators", str(weights), cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     (rec,) = json.loads(out.read_text())
     assert (rec["config"], rec["dist"], rec["seed"], rec["steps"]) == ("bn-pac2-128-decay", "ring", 0, 20)
     assert [p[0] for p in rec["curve"]] == [0, 10, 20]                     # an evaluation every 10 steps
     assert all(0 <= modes <= 8 and 0.0 <= hq <= 1.0 for _, modes, hq in rec["curve"])
     assert len(progress.read_text().splitlines()) == 3
+    # the saved weights load into the configuration's generator, which then reproduces the record's last point
+    import torch
+
+    import gantutor as gt
+    (key, state), = torch.load(weights).items()
+    assert key == "bn-pac2-128-decay/ring/0" and "generator" not in rec
+    G = gt.ToyGenerator(latent_dim=2, hidden=128, depth=3, batch_norm=True)
+    G.load_state_dict(state)
+    cov = gt.mode_coverage(gt.sample(G, 2500, seed=0), gt.ring_centers(), gt.data.RING_STD)
+    assert (cov["covered"], cov["high_quality"]) == (rec["curve"][-1][1], pytest.approx(rec["curve"][-1][2]))

@@ -15,6 +15,8 @@ import multiprocessing as mp
 import os
 import time
 
+import torch
+
 CONFIGS = {
     # name: generator width/depth, discriminator width/depth, batch, lr, betas, lr_decay, pack, BatchNorm in G
     "ns-128": dict(gw=128, gd=3, dw=128, dd=3, batch=256, lr=2e-4, betas=(0.5, 0.999), decay=False, pack=1),
@@ -41,7 +43,7 @@ CONFIGS = {
 
 
 def job(args):
-    config, dist, seed, steps, eval_every, progress_file = args
+    config, dist, seed, steps, eval_every, progress_file, keep_generator = args
     import torch
 
     import gantutor as gt
@@ -70,7 +72,10 @@ def job(args):
     gt.train_gan(G, D, gt.TensorBatches(data, batch_size=c["batch"], seed=seed), steps=steps, loss="non-saturating",
                  lr=c["lr"], betas=c["betas"], lr_decay=c["decay"], seed=seed, progress="off", fast=False,
                  snapshots=steps // eval_every + 1, on_snapshot=on_snapshot)
-    return dict(config=config, dist=dist, seed=seed, steps=steps, seconds=time.perf_counter() - t0, curve=curve)
+    out = dict(config=config, dist=dist, seed=seed, steps=steps, seconds=time.perf_counter() - t0, curve=curve)
+    if keep_generator:                           # the trained weights, for plotting samples from the record
+        out["generator"] = {k: v.detach().cpu() for k, v in G.state_dict().items()}
+    return out
 
 
 def main():
@@ -84,6 +89,8 @@ def main():
     ap.add_argument("--dists", default="ring,grid", help="which toy distributions: ring, grid or both")
     ap.add_argument("--out", default="sweep.json")
     ap.add_argument("--progress-file", default="", help="append every evaluation here as it happens (JSON lines)")
+    ap.add_argument("--save-generators", default="", help="also save every trained generator's weights to this "
+                    "file (torch.save of {'config/dist/seed': state_dict})")
     a = ap.parse_args()
     unknown = [c for c in a.configs.split(",") if c not in CONFIGS]
     if unknown:
@@ -91,9 +98,9 @@ def main():
     bad = [d for d in a.dists.split(",") if d not in ("ring", "grid")]
     if bad:
         ap.error(f"unknown distribution(s) {', '.join(bad)}; use ring, grid or ring,grid")
-    jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file) for seed in range(a.seeds) for cfg in a.configs.split(",")
+    jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file, bool(a.save_generators)) for seed in range(a.seeds) for cfg in a.configs.split(",")
             for dist in a.dists.split(",")]
-    t0, results = time.perf_counter(), []
+    t0, results, generators = time.perf_counter(), [], {}
     with mp.get_context("spawn").Pool(a.workers) as pool:
         pending = {i: pool.apply_async(job, (j,)) for i, j in enumerate(jobs)}
         while pending and time.perf_counter() - t0 < a.seconds:
@@ -104,6 +111,9 @@ def main():
                 except Exception as e:  # noqa: BLE001 - report and go on
                     print(jobs[i], "failed:", repr(e), flush=True)
                     continue
+                if "generator" in r:
+                    generators[f"{r['config']}/{r['dist']}/{r['seed']}"] = r.pop("generator")
+                    torch.save(generators, a.save_generators)
                 results.append(r)
                 last = r["curve"][-1]
                 print(f"{r['config']:>22} {r['dist']} seed {r['seed']}: {last[1]} modes, {100 * last[2]:.1f}% HQ "

@@ -31,7 +31,8 @@ Two recipes were given the long budget. The first is chapter 6's best row, the B
 learning rate (the `bn-128-decay` configuration of `tools/toy_sweep.py`: 128-unit networks, batch 256, Adam 2e-4,
 (0.5, 0.999), linear decay, non-saturating loss). The second is the same recipe with PacGAN's remedy added: its
 discriminator judges *packs* of two samples at once (PacGAN2, `bn-pac2-128-decay`), so a generator that drops a
-mode produces packs that look different from packs of real data. Each was trained with three seeds on each
+mode produces packs that look different from packs of real data. Both are rows of chapter 6's table, at its short
+budget. Each was trained with three seeds on each
 distribution on the same kind of 2-core CPU, one run per core, and the records are committed with the book:
 
 ```
