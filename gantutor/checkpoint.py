@@ -2,13 +2,16 @@
 
 A checkpoint is written to a temporary file in the same folder and then renamed over the old one (``os.replace``
 is atomic on POSIX and Windows), so a process killed while saving leaves the previous checkpoint intact: a
-truncated file is never the one that gets loaded.
+truncated file is never the one that gets loaded. The temporary file such a kill leaves behind is removed by the
+next successful save.
 """
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -22,6 +25,7 @@ def save_checkpoint(path: str | Path, state: dict) -> Path:
     """Write ``state`` with ``torch.save`` atomically (temporary file, then rename). Returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -32,6 +36,12 @@ def save_checkpoint(path: str | Path, state: dict) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:                 # left by a process killed while saving (SIGKILL runs no cleanup); never a newer save's
+            if stale.stat().st_mtime < started:
+                stale.unlink()
+        except FileNotFoundError:
+            pass
     return path
 
 

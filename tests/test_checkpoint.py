@@ -55,6 +55,22 @@ def test_write_is_atomic_when_killed_mid_save(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temporary file left behind
 
 
+def test_next_save_removes_what_a_sigkill_mid_save_left(tmp_path):
+    # SIGKILL runs no cleanup: the half-written temporary file stays until the next successful save
+    import os
+    import time
+    path = tmp_path / "c.pt"
+    stale = tmp_path / ".c.pt.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    os.utime(stale, (time.time() - 5, time.time() - 5))
+    other = tmp_path / ".d.pt.abc123.tmp"                  # another checkpoint's temporary file is not ours
+    other.write_bytes(b"x")
+    os.utime(other, (time.time() - 5, time.time() - 5))
+    gt.save_checkpoint(path, {"format": "gantutor-checkpoint", "kind": "gan", "step": 3})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".d.pt.abc123.tmp", "c.pt"]
+    assert gt.load_checkpoint(path)["step"] == 3
+
+
 def test_truncated_or_foreign_checkpoints_are_refused_with_a_reason(tmp_path):
     path = tmp_path / "c.pt"
     gt.save_checkpoint(path, {"format": "gantutor-checkpoint", "kind": "gan", "step": 1, "x": torch.zeros(1000)})
