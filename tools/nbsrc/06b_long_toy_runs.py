@@ -206,7 +206,8 @@ with {glue:text}`bn_ring_hq:.1f` ± {glue:text}`bn_ring_hq_sd:.1f`% high-quality
 {glue:text}`bn_ring_steps:,` steps, and {glue:text}`bn_grid_modes:.1f` of 25 grid modes with
 {glue:text}`bn_grid_hq:.1f` ± {glue:text}`bn_grid_hq_sd:.1f`%: it {glue:text}`bn_verdict`. Per seed, its ring runs
 end with {glue:text}`bn_ring_modes_each` modes and its grid runs with {glue:text}`bn_grid_modes_each`
-({glue:text}`bn_shortfall`). A run that ends with nearly all of its samples sharp but a mode missing (bottom left)
+({glue:text}`bn_shortfall`). A run that ends with nearly all of its samples sharp but a mode missing (bottom left of
+{numref}`fig-ch6b-long`)
 is {term}`mode collapse` in its mild form, *mode dropping* — exactly what packing was designed against.
 
 **With packing**, the same recipe captures {glue:text}`pac_ring_modes:.1f` of 8 ring modes with
