@@ -1,8 +1,9 @@
-"""Search for a toy-GAN recipe that reaches PacGAN's mode-coverage numbers (ring and grid), many runs in parallel.
+"""Train toy GANs on the ring and the grid, many runs in parallel, and record PacGAN's mode coverage.
 
-Used once on a lent GPU machine to choose the recipe of chapter 6's section "Reaching the published numbers"; the
-chapter itself re-runs the chosen recipe. Each job trains one (config, distribution, seed) with ``gt.train_gan``
-and records the PacGAN coverage (2,500 samples, 3 standard deviations) every ``--eval-every`` steps.
+Each job trains one (config, distribution, seed) with ``gt.train_gan`` and records the coverage (2,500 samples,
+3 standard deviations) every ``--eval-every`` steps; ``--save-generators`` also keeps the trained weights. Its
+records are committed under ``results/`` and read by the book: the GPU sweeps by the appendix *Measured on a GPU*,
+the long CPU runs (and their generators) by the page *Toy GANs with a long budget*.
 
     python tools/toy_sweep.py --workers 12 --seconds 500 --out sweep.json
 """
@@ -44,8 +45,6 @@ CONFIGS = {
 
 def job(args):
     config, dist, seed, steps, eval_every, progress_file, keep_generator = args
-    import torch
-
     import gantutor as gt
     torch.set_num_threads(1)
     c = CONFIGS[config]
@@ -98,8 +97,8 @@ def main():
     bad = [d for d in a.dists.split(",") if d not in ("ring", "grid")]
     if bad:
         ap.error(f"unknown distribution(s) {', '.join(bad)}; use ring, grid or ring,grid")
-    jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file, bool(a.save_generators)) for seed in range(a.seeds) for cfg in a.configs.split(",")
-            for dist in a.dists.split(",")]
+    jobs = [(cfg, dist, seed, a.steps, a.eval_every, a.progress_file, bool(a.save_generators))
+            for seed in range(a.seeds) for cfg in a.configs.split(",") for dist in a.dists.split(",")]
     t0, results, generators = time.perf_counter(), [], {}
     with mp.get_context("spawn").Pool(a.workers) as pool:
         pending = {i: pool.apply_async(job, (j,)) for i, j in enumerate(jobs)}

@@ -189,9 +189,9 @@ for row, (dist, (centers, std, lim)) in enumerate(SHAPES.items()):
         (rec,) = [r for r in long_runs if (r["config"], r["dist"], r["seed"]) == ("bn-pac2-128-decay", dist, seed)]
         assert cov["covered"] == rec["curve"][-1][1] and abs(cov["high_quality"] - rec["curve"][-1][2]) < 1e-6, \
             "the stored generator does not reproduce its record"
-        ax.scatter(centers[:, 0], centers[:, 1], s=14, color="lightgray", zorder=0)
-        ax.scatter(pts[:, 0], pts[:, 1], s=1, alpha=0.3, color="C3")
-        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_aspect("equal"); ax.set_xticks([]); ax.set_yticks([])
+        gt.scatter_2d(centers, ax=ax, s=14, alpha=1.0, color="lightgray", zorder=0)
+        gt.scatter_2d(pts, ax=ax, s=1, alpha=0.3, color="C3")
+        ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_xticks([]); ax.set_yticks([])
         ax.set_title(f"{dist}, seed {seed}: {cov['covered']} modes, {100 * cov['high_quality']:.1f}%", fontsize=9)
 plt.tight_layout(); plt.show()
 """, caption=r"""Samples (red, 2,500 each) of the packed recipe's generators after 200,000 steps, one per seed,
