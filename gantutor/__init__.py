@@ -29,7 +29,7 @@ from . import fast
 from . import cyclegan
 from .book import Text, find_results
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
-from .train import GANHistory, StopTraining, sample, train_discriminator, train_gan, training_step_source
+from .gan import GANHistory, StopTraining, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [
     "__version__", "DatasetNotFoundError", "ImageData", "TensorBatches", "data_root", "grid_centers",

@@ -201,7 +201,7 @@ class _Loop:
 
     def run(self, steps: int, tail: int | None = None) -> tuple[float, dict]:
         """Run ``steps`` steps; return (seconds, mean losses over the last ``tail`` steps, default all)."""
-        from .train import train_gan
+        from .gan import train_gan
         from .vae import train_vae
 
         if self.kind.startswith("tutorial"):
@@ -321,7 +321,7 @@ def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60
     from .features import classifier_outputs
     from .metrics import fid_from_features
     from .profile import get_device
-    from .train import StopTraining, sample, train_gan
+    from .gan import StopTraining, sample, train_gan
 
     device = torch.device(device) if device is not None else get_device()
     train = load_images("mnist", device=device)

@@ -106,7 +106,7 @@ def cmd_train(args) -> int:
 
 def _train(args, out: Path, world: int, rank: int) -> int:
     from .plot import plot_gan_history, plot_snapshots, show_images
-    from .train import train_gan
+    from .gan import train_gan
 
     if args.resume:
         if not (out / "config.json").is_file():
@@ -184,7 +184,7 @@ def _load_run(run: Path):
 
 def cmd_sample(args) -> int:
     from .plot import scatter_2d, show_images
-    from .train import sample
+    from .gan import sample
 
     cfg, _, G, _ = _load_run(Path(args.run))
     if args.n <= 0:
@@ -207,7 +207,7 @@ def cmd_sample(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from .metrics import mode_coverage
-    from .train import sample
+    from .gan import sample
 
     cfg, state, G, _ = _load_run(Path(args.run))
     if args.n < 16:

@@ -10,16 +10,14 @@ the least-squares loss, ``"lsgan"``).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import TrainingDiverged
+from .engine import Step, check_options, fit
 from .losses import GANLoss, get_gan_loss
-from .train import _progress_mode, _snapshot_schedule, progress_bar
 
 #: Columns of :attr:`CycleGANHistory.record`.
 RECORD_COLUMNS = ("d_a", "d_b", "g_adv", "cycle", "identity")
@@ -136,11 +134,67 @@ def translate(generator: nn.Module, images: torch.Tensor, batch_size: int = 500)
     return out
 
 
+class CycleGANStep(Step):
+    """CycleGAN's step for the engine: one update of both generators, then one of both discriminators."""
+
+    kind = "cyclegan"
+    columns = RECORD_COLUMNS
+    watched = RECORD_COLUMNS
+
+    def __init__(self, g_ab, g_ba, d_a, d_b, batches_a, batches_b, objective, opt_g, opt_d, *, cycle_weight,
+                 identity_weight, fixed_a, fixed_b):
+        self.nets, self.objective, self.opt_g, self.opt_d = (g_ab, g_ba, d_a, d_b), objective, opt_g, opt_d
+        self.modules = {"g_ab": g_ab, "g_ba": g_ba, "d_a": d_a, "d_b": d_b}
+        self.optimizers, self.batches = {"opt_g": opt_g, "opt_d": opt_d}, {"a": batches_a, "b": batches_b}
+        self.sampler, self.fixed = g_ab, (fixed_a, fixed_b)
+        self.cycle_weight, self.identity_weight, self.checked = cycle_weight, identity_weight, False
+
+    def check_batches(self, real_a, real_b) -> None:
+        _check_images(real_a, "domain A's batches")
+        _check_images(real_b, "domain B's batches")
+        if real_a.shape != real_b.shape:
+            raise ValueError(f"The two domains' batches differ in shape: {tuple(real_a.shape)} and "
+                             f"{tuple(real_b.shape)}; use the same batch size for both.")
+        self.checked = True
+
+    def step(self) -> torch.Tensor:
+        (g_ab, g_ba, d_a, d_b), objective = self.nets, self.objective
+        real_a, real_b = next(self.batches["a"]), next(self.batches["b"])
+        if not self.checked:
+            self.check_batches(real_a, real_b)
+        # Generators: fool both discriminators, and come back to the start after a round trip.
+        d_a.requires_grad_(False)
+        d_b.requires_grad_(False)
+        fake_b, fake_a = g_ab(real_a), g_ba(real_b)
+        g_adv = objective.generator(d_b(fake_b).flatten()) + objective.generator(d_a(fake_a).flatten())
+        cycle = (g_ba(fake_b) - real_a).abs().mean() + (g_ab(fake_a) - real_b).abs().mean()
+        with torch.set_grad_enabled(self.identity_weight > 0):    # recorded either way; a gradient only if weighted
+            identity = (g_ab(real_b) - real_b).abs().mean() + (g_ba(real_a) - real_a).abs().mean()
+        g_loss = g_adv + self.cycle_weight * cycle + self.identity_weight * identity
+        self.opt_g.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.opt_g.step()
+        d_a.requires_grad_(True)
+        d_b.requires_grad_(True)
+        # Discriminators: real images of their domain against the detached translations into it.
+        loss_da = objective.discriminator(d_a(real_a).flatten(), d_a(fake_a.detach()).flatten())
+        loss_db = objective.discriminator(d_b(real_b).flatten(), d_b(fake_b.detach()).flatten())
+        self.opt_d.zero_grad(set_to_none=True)
+        (loss_da + loss_db).backward()
+        self.opt_d.step()
+        return torch.stack([loss_da, loss_db, g_adv, cycle, identity]).detach()
+
+    def render(self, model):
+        g_ab, g_ba = self.nets[:2]
+        return translate(g_ab, self.fixed[0]), translate(g_ba, self.fixed[1])
+
+
 def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Module, batches_a, batches_b, *,
                    steps: int, loss: str | GANLoss = "lsgan", cycle_weight: float = 10.0,
                    identity_weight: float = 5.0, lr: float = 2e-4, betas=(0.5, 0.999), snapshots: int = 0,
                    fixed_a: torch.Tensor | None = None, fixed_b: torch.Tensor | None = None,
-                   progress: str | bool | None = None, desc: str = "CycleGAN") -> CycleGANHistory:
+                   progress: str | bool | None = None, desc: str = "CycleGAN", checkpoint=None,
+                   checkpoint_every: int = 0, resume: bool = False) -> CycleGANHistory:
     """Train a CycleGAN for ``steps`` steps (one generator update and one update of each discriminator per step).
 
     The generators minimise, with ``D_A``, ``D_B`` frozen,
@@ -155,76 +209,23 @@ def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Mod
     Args:
         batches_a, batches_b: endless iterators of image batches of the two domains (e.g.
             :class:`gantutor.data.TensorBatches`), on the models' device, in [-1, 1], with equal batch sizes.
-        fixed_a, fixed_b: images translated at each snapshot (default: none).
+        fixed_a, fixed_b: images translated at each snapshot (default: none, and no snapshots).
+        progress, desc, checkpoint, checkpoint_every, resume: the engine's options (:func:`gantutor.engine.fit`).
     """
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    check_options(steps, checkpoint, checkpoint_every, resume, "stop")
     if cycle_weight < 0 or identity_weight < 0:
         raise ValueError(f"cycle_weight and identity_weight must be >= 0, got {cycle_weight} and {identity_weight}.")
     objective = get_gan_loss(loss)
     if objective.n_critic != 1 or objective.gradient_penalty or objective.clip is not None:
         raise ValueError("train_cyclegan takes losses with one discriminator step per generator step and no "
                          "penalty or clipping (e.g. 'lsgan', 'non-saturating', 'hinge').")
-    mode = _progress_mode(progress)
-    gen_params = list(g_ab.parameters()) + list(g_ba.parameters())
-    opt_g = torch.optim.Adam(gen_params, lr=lr, betas=betas)
+    opt_g = torch.optim.Adam(list(g_ab.parameters()) + list(g_ba.parameters()), lr=lr, betas=betas)
     opt_d = torch.optim.Adam(list(d_a.parameters()) + list(d_b.parameters()), lr=lr, betas=betas)
-    device = gen_params[0].device
-    record = torch.zeros(steps, len(RECORD_COLUMNS), device=device)
-    history = CycleGANHistory(record=record, settings=dict(loss=loss if isinstance(loss, str) else "custom",
-                                                           cycle_weight=cycle_weight,
-                                                           identity_weight=identity_weight, lr=lr,
-                                                           betas=tuple(betas), steps=steps))
-    schedule = set(_snapshot_schedule(steps, snapshots))           # the GAN and VAE loops' schedule
-
-    def snapshot(step):
-        if fixed_a is not None and fixed_b is not None:
-            history.snapshots.append((translate(g_ab, fixed_a), translate(g_ba, fixed_b)))
-            history.snapshot_steps.append(step)
-
-    if 0 in schedule:
-        snapshot(0)
-    bar = progress_bar(mode, steps, 0, desc)
-    start = time.perf_counter()
-    for step in range(1, steps + 1):
-        real_a, real_b = next(batches_a), next(batches_b)
-        if step == 1:
-            _check_images(real_a, "domain A's batches")
-            _check_images(real_b, "domain B's batches")
-            if real_a.shape != real_b.shape:
-                raise ValueError(f"The two domains' batches differ in shape: {tuple(real_a.shape)} and "
-                                 f"{tuple(real_b.shape)}; use the same batch size for both.")
-        # Generators: fool both discriminators, and come back to the start after a round trip.
-        d_a.requires_grad_(False)
-        d_b.requires_grad_(False)
-        fake_b, fake_a = g_ab(real_a), g_ba(real_b)
-        g_adv = objective.generator(d_b(fake_b).flatten()) + objective.generator(d_a(fake_a).flatten())
-        cycle = (g_ba(fake_b) - real_a).abs().mean() + (g_ab(fake_a) - real_b).abs().mean()
-        with torch.set_grad_enabled(identity_weight > 0):    # recorded either way; a gradient only if weighted
-            identity = (g_ab(real_b) - real_b).abs().mean() + (g_ba(real_a) - real_a).abs().mean()
-        g_loss = g_adv + cycle_weight * cycle + identity_weight * identity
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
-        d_a.requires_grad_(True)
-        d_b.requires_grad_(True)
-        # Discriminators: real images of their domain against the detached translations into it.
-        loss_da = objective.discriminator(d_a(real_a).flatten(), d_a(fake_a.detach()).flatten())
-        loss_db = objective.discriminator(d_b(real_b).flatten(), d_b(fake_b.detach()).flatten())
-        opt_d.zero_grad(set_to_none=True)
-        (loss_da + loss_db).backward()
-        opt_d.step()
-        with torch.no_grad():
-            record[step - 1] = torch.stack([loss_da, loss_db, g_adv, cycle, identity]).detach()
-        if step % 50 == 0 and not torch.isfinite(record[step - 50:step]).all():
-            raise TrainingDiverged(f"CycleGAN training diverged by step {step}: a loss became NaN or infinite. "
-                                   f"Lower the learning rate, or check the data for non-finite values.")
-        if step in schedule:
-            snapshot(step)
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    history.seconds = time.perf_counter() - start
-    history.record = record.cpu()
-    return history
+    task = CycleGANStep(g_ab, g_ba, d_a, d_b, batches_a, batches_b, objective, opt_g, opt_d,
+                        cycle_weight=cycle_weight, identity_weight=identity_weight, fixed_a=fixed_a, fixed_b=fixed_b)
+    run = fit(task, steps=steps, snapshots=snapshots if fixed_a is not None and fixed_b is not None else 0,
+              progress=progress, desc=desc, checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
+    settings = dict(loss=loss if isinstance(loss, str) else "custom", cycle_weight=cycle_weight,
+                    identity_weight=identity_weight, lr=lr, betas=tuple(betas), steps=steps)
+    return CycleGANHistory(record=run.record, seconds=run.seconds, snapshot_steps=run.snapshot_steps,
+                           snapshots=run.snapshots, settings=settings)

@@ -19,10 +19,7 @@ Objectives, per example (maximised; the training loss is their negative batch me
 
 from __future__ import annotations
 
-import contextlib
 import math
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,8 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
-from .fast import adam, check_fast, resolve_fast, speedups
+from .engine import Step, check_options, exponential_decay, fit, progress_mode
+from .fast import adam, check_fast, resolve_fast
 from .metrics import importance_sampled_log_likelihood
 from .theory import diag_gaussian_log_prob, iwae_bound
 
@@ -226,9 +223,11 @@ class VAEHistory:
     snapshots: list[torch.Tensor] = field(default_factory=list)
     evaluations: list = field(default_factory=list)
     seconds: float = 0.0
-    #: The step after which ``on_snapshot`` ended training by raising :class:`gantutor.train.StopTraining`.
+    #: The step after which ``on_snapshot`` ended training by raising :class:`gantutor.engine.StopTraining`.
     stopped_at: int | None = None
     interrupted: bool = False
+    #: The EMA of the model (``train_vae(..., ema=decay)``), an ``AveragedModel``.
+    ema: nn.Module | None = None
 
     @property
     def steps(self) -> int:
@@ -240,12 +239,66 @@ class VAEHistory:
         return -(self.recon + self.kl)
 
 
+class VAEStep(Step):
+    """The VAE's step for the engine: one Adam update on the (β-weighted, free-bits or IWAE) objective."""
+
+    kind = "vae"
+    columns = ("loss", "recon", "kl", "beta")
+    watched = ("loss",)
+
+    def __init__(self, model: VAE, batches, opt, gen, *, beta, warmup_steps, free_bits, k, binarize_data):
+        self.model, self.opt, self.rng = model, opt, gen
+        self.modules, self.optimizers, self.batches, self.sampler = {"model": model}, {"opt": opt}, \
+            {"images": batches}, model
+        self.beta, self.warmup_steps, self.free_bits, self.k = beta, warmup_steps, free_bits, k
+        self.binarize_data, self.step_count = binarize_data, 0
+        device = next(model.parameters()).device
+        self.fixed_z = torch.randn(64, model.latent_dim, device=device, generator=gen)
+        self.fixed_y = None if model.num_classes is None else torch.arange(64, device=device) % model.num_classes
+
+    def step(self) -> torch.Tensor:
+        model, batch = self.model, next(self.batches["images"])
+        self.step_count += 1
+        x, y = (batch[0], batch[1] if model.num_classes is not None else None) \
+            if isinstance(batch, (tuple, list)) else (batch, None)
+        if model.num_classes is not None and y is None:
+            raise ValueError("A conditional VAE needs labelled batches: TensorBatches(images, labels, ...).")
+        x = binarize(x, self.rng) if self.binarize_data else to_unit(x)
+        b = self.beta * min(1.0, self.step_count / self.warmup_steps) if self.warmup_steps else self.beta
+        terms = vae_terms(model, x, y, k=self.k, generator=self.rng)
+        loss = vae_loss(terms, beta=b, free_bits=self.free_bits, k=self.k)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        with torch.no_grad():        # the KL weight as a scalar fill: no host-to-device copy, no sync
+            return torch.stack([loss.detach(), terms["recon"].mean(), terms["kl"].mean(),
+                                torch.full((), b, device=loss.device)])
+
+    def render(self, model):
+        return torch.sigmoid(model.decode(self.fixed_z, self.fixed_y)).detach().cpu()
+
+    def describe(self, r):
+        return f"loss {r[0]:.2f} | recon {r[1]:.2f} | KL {r[2]:.2f}"
+
+    def postfix(self, r):
+        return {"loss": f"{r[0]:.2f}", "KL": f"{r[2]:.2f}"}
+
+    def fast_targets(self):
+        return [(self.model, "_encode"), (self.model, "_decode")]
+
+    def extra_state(self):
+        return {"step_count": self.step_count}
+
+    def load_extra_state(self, state):
+        self.step_count = state["step_count"]
+
+
 def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float = 1.0, warmup_steps: int = 0,
               free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
               seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_snapshot=None, lr_decay: float = 1.0, fast=None,
-              compile: bool = False) -> VAEHistory:
+              on_snapshot=None, lr_decay: float = 1.0, fast=None, compile: bool = False,
+              ema: float | None = None, check_every: int = 200) -> VAEHistory:
     """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
 
     Args:
@@ -257,125 +310,33 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
         k: importance samples; ``k > 1`` trains on the IWAE bound.
         binarize_data: draw a fresh binarisation of every batch (else the grey levels are used as Bernoulli
             targets, which is not a likelihood of a discrete image).
-        lr_decay: the learning rate is multiplied by this factor spread evenly over training (1: constant).
+        lr_decay: the learning rate is multiplied by this factor spread evenly over training (1: constant;
+            :func:`gantutor.engine.exponential_decay`).
+        ema: decay of an exponential moving average of the weights; snapshots use it, ``history.ema`` keeps it.
         snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot, fast, compile: as in
             :func:`gantutor.train_gan` (the fast path autocasts the encoder and the decoder; the KL term and the
             likelihood are computed in float32 from their outputs).
     """
-    from .train import StopTraining, _progress_mode, _snapshot_schedule, progress_bar, record_snapshot
-
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
+    check_options(steps, checkpoint, checkpoint_every, resume, "stop")
     if beta < 0 or free_bits < 0 or warmup_steps < 0:
         raise ValueError(f"beta, free_bits and warmup_steps must be non-negative, got {beta}, {free_bits}, "
                          f"{warmup_steps}.")
-    if (resume or checkpoint_every) and checkpoint is None:
-        raise ValueError("resume and checkpoint_every need checkpoint=<file>.")
     if k > 1 and (beta != 1.0 or free_bits or warmup_steps):
         raise ValueError("The IWAE bound (k > 1) is trained as it is: leave beta=1, free_bits=0, warmup_steps=0.")
-    mode = _progress_mode(progress)
+    progress_mode(progress)
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
     fast = resolve_fast(fast, device)
     check_fast(fast, compile, device)
-    opt = adam(model.parameters(), lr=lr, fast=fast)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=lr_decay ** (1.0 / steps))
-    fixed_z = torch.randn(64, model.latent_dim, device=device, generator=gen)
-    fixed_y = None if model.num_classes is None else torch.arange(64, device=device) % model.num_classes
-    record = torch.zeros(steps, 4, device=device)
-    schedule = _snapshot_schedule(steps, snapshots)
-    history = VAEHistory(*(torch.empty(0),) * 4)
-
-    def state(step: int) -> dict:
-        return {"format": "gantutor-checkpoint", "kind": "vae", "step": step, "model": type(model).__name__,
-                "weights": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                "record": record[:step].cpu(), "snapshot_steps": list(history.snapshot_steps),
-                "snapshots": list(history.snapshots), "gen": gen.get_state() if gen is not None else None,
-                "rng_cpu": torch.get_rng_state(),
-                "batches": batches.state_dict() if hasattr(batches, "state_dict") else None}
-
-    def snapshot(step: int):
-        record_snapshot(history, model, step, lambda: torch.sigmoid(model.decode(fixed_z, fixed_y)), on_snapshot)
-
-    start_step = 0
-    if resume:
-        ckpt = load_checkpoint(checkpoint, kind="vae")
-        if ckpt["model"] != type(model).__name__:
-            raise ValueError(f"{checkpoint} holds a {ckpt['model']}, not a {type(model).__name__}.")
-        model.load_state_dict(ckpt["weights"])
-        opt.load_state_dict(ckpt["opt"])
-        sched.load_state_dict(ckpt["sched"])
-        start_step = ckpt["step"]
-        record[:start_step] = ckpt["record"].to(device)
-        history.snapshot_steps[:], history.snapshots[:] = ckpt["snapshot_steps"], ckpt["snapshots"]
-        torch.set_rng_state(ckpt["rng_cpu"])
-        if gen is not None and ckpt["gen"] is not None:
-            gen.set_state(ckpt["gen"])
-        if ckpt["batches"] is not None and hasattr(batches, "load_state_dict"):
-            batches.load_state_dict(ckpt["batches"])
-    elif schedule and schedule[0] == 0:
-        snapshot(0)
-    bar = progress_bar(mode, steps, start_step, desc)
-    model.train()
-    start = time.perf_counter()
-    done = start_step
-    fast_path = contextlib.ExitStack()
-    fast_path.enter_context(speedups(device, [(model, "_encode"), (model, "_decode")], enabled=fast, compile=compile))
-    try:
-        for step in range(start_step + 1, steps + 1):
-            batch = next(batches)
-            x, y = (batch[0], batch[1] if model.num_classes is not None else None) \
-                if isinstance(batch, (tuple, list)) else (batch, None)
-            if model.num_classes is not None and y is None:
-                raise ValueError("A conditional VAE needs labelled batches: TensorBatches(images, labels, ...).")
-            x = binarize(x, gen) if binarize_data else to_unit(x)
-            b = beta * min(1.0, step / warmup_steps) if warmup_steps else beta
-            terms = vae_terms(model, x, y, k=k, generator=gen)
-            loss = vae_loss(terms, beta=b, free_bits=free_bits, k=k)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            with torch.no_grad():
-                record[step - 1, :3] = torch.stack([loss.detach(), terms["recon"].mean(), terms["kl"].mean()])
-                record[step - 1, 3] = b                    # a scalar fill: no host-to-device copy, no sync
-            done = step
-            if step in schedule or step == steps or step % 200 == 0:
-                if not torch.isfinite(record[step - 1, 0]):
-                    raise TrainingDiverged(f"{desc}: the loss became {record[step - 1, 0].item()} at step {step}. "
-                                           f"Lower the learning rate (lr={lr}) or check the data.")
-            if step in schedule:
-                snapshot(step)
-                if mode == "log":
-                    r = record[step - 1].tolist()
-                    print(f"{desc} step {step:>6}/{steps} | loss {r[0]:.2f} | recon {r[1]:.2f} | KL {r[2]:.2f} "
-                          f"| {time.perf_counter() - start:6.1f} s", file=sys.stdout, flush=True)
-            if checkpoint_every and step % checkpoint_every == 0:
-                save_checkpoint(checkpoint, state(step))
-            if bar is not None:
-                bar.update(1)
-                if step % max(1, steps // 50) == 0 or step == steps:
-                    r = record[step - 1].tolist()
-                    bar.set_postfix(loss=f"{r[0]:.2f}", KL=f"{r[2]:.2f}", refresh=False)
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, state(done))
-    except StopTraining:
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, state(done))
-    except KeyboardInterrupt:
-        history.interrupted = True
-        print(f"{desc}: interrupted after step {done}; the model and the history so far are kept"
-              + (" (resume from the last periodic checkpoint)" if checkpoint is not None else "") + ".", flush=True)
-    finally:
-        fast_path.close()
-        if bar is not None:
-            bar.close()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    history.seconds = time.perf_counter() - start
-    rec = record[:done].cpu()
-    history.loss, history.recon, history.kl, history.beta = (rec[:, i].clone() for i in range(4))
-    return history
+    task = VAEStep(model, batches, adam(model.parameters(), lr=lr, fast=fast), gen, beta=beta,
+                   warmup_steps=warmup_steps, free_bits=free_bits, k=k, binarize_data=binarize_data)
+    run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
+              checkpoint_every=checkpoint_every, resume=resume, on_snapshot=on_snapshot, check_every=check_every,
+              lr_schedule=exponential_decay(lr_decay, steps) if lr_decay != 1.0 else None, ema=ema, fast=fast,
+              compile=compile)
+    return VAEHistory(*(run.record[:, i].clone() for i in range(4)), snapshot_steps=run.snapshot_steps,
+                      snapshots=run.snapshots, evaluations=run.evaluations, seconds=run.seconds,
+                      stopped_at=run.stopped_at, interrupted=run.interrupted, ema=run.ema)
 
 
 # ------------------------------------------------------------------------------------------ using a trained VAE
@@ -438,8 +399,6 @@ def log_likelihood(model: VAE, x: torch.Tensor, y=None, *, k: int = 5000, chunk:
 
     The test NLL is ``-log_likelihood(...).mean()``. ``x``: images in [0, 1] (binarise the test set once).
     """
-    from .train import _progress_mode
-
     device = next(model.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
     zeros = None
@@ -455,7 +414,7 @@ def log_likelihood(model: VAE, x: torch.Tensor, y=None, *, k: int = 5000, chunk:
             zeros = torch.zeros_like(z)
         return model.log_px(xb, model.decode(z, yb)) + diag_gaussian_log_prob(z, zeros, zeros)
 
-    mode = _progress_mode(progress)
+    mode = progress_mode(progress)
     batches = range(0, len(x), batch_size)
     if mode == "bar":
         from tqdm.auto import tqdm
