@@ -40,7 +40,7 @@ test: $(STAMP) $(ASSETS)
 PROFILE ?=
 NOTEBOOKS ?=
 notebooks: $(STAMP)
-	$(PY) -m gantutor.notebooks $(if $(PROFILE),--profile $(PROFILE)) $(NOTEBOOKS)
+	$(PY) -m gantutor.book.notebooks $(if $(PROFILE),--profile $(PROFILE)) $(NOTEBOOKS)
 
 clean:
 	rm -rf _build _vendor

@@ -7,6 +7,11 @@ The reader's one import::
     device = gt.get_device()    # CUDA when available
 
 Each public function's docstring names the chapter that explains it.
+
+The library: ``data``, ``models/``, ``losses``, ``engine`` (the one training loop), the families' steps (``gan``,
+``vae``, ``cyclegan``), ``metrics`` and ``features``, ``theory``, ``plot``, ``checkpoint``, ``fast``, ``profile``.
+The book's own machinery (notebook runner, exercise checkers, assignments, widgets, benchmark, command line) is
+the subpackage :mod:`gantutor.book`; ``gt.exercises``, ``gt.widgets``, ... reach it.
 """
 
 __version__ = "0.1.0"
@@ -29,7 +34,7 @@ from . import fast
 from . import cyclegan
 from .book import Text, find_results
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
-from .gan import GANHistory, StopTraining, sample, train_discriminator, train_gan, training_step_source
+from .gan import GANHistory, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [
     "__version__", "DatasetNotFoundError", "ImageData", "TensorBatches", "data_root", "grid_centers",
@@ -41,5 +46,16 @@ __all__ = [
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",
     "evaluate_images", "fid_from_features", "importance_sampled_log_likelihood", "kid_from_features",
-    "precision_recall", "vae", "fast",
+    "precision_recall", "vae", "fast", "engine", "UnsafeCheckpoint",
 ]
+
+#: The book's machinery, imported on first use (``from gantutor import exercises``): see :mod:`gantutor.book`.
+BOOK_MODULES = ("assignments", "bench", "cli", "exercises", "notebooks", "widgets")
+
+
+def __getattr__(name: str):
+    if name in BOOK_MODULES:
+        import importlib
+
+        return importlib.import_module(f".book.{name}", __name__)
+    raise AttributeError(f"module 'gantutor' has no attribute {name!r}")

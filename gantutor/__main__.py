@@ -1,5 +1,7 @@
+"""``python -m gantutor train|sample|evaluate|reference``: the command line (:mod:`gantutor.book.cli`)."""
+
 import sys
 
-from .cli import main
+from .book.cli import main
 
 sys.exit(main())

@@ -115,6 +115,8 @@ class CycleGANHistory:
     snapshot_steps: list = field(default_factory=list)
     snapshots: list = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    #: True when training was stopped by KeyboardInterrupt (the record covers the completed steps).
+    interrupted: bool = False
 
     def column(self, name: str) -> torch.Tensor:
         if name not in RECORD_COLUMNS:
@@ -228,4 +230,4 @@ def train_cyclegan(g_ab: nn.Module, g_ba: nn.Module, d_a: nn.Module, d_b: nn.Mod
     settings = dict(loss=loss if isinstance(loss, str) else "custom", cycle_weight=cycle_weight,
                     identity_weight=identity_weight, lr=lr, betas=tuple(betas), steps=steps)
     return CycleGANHistory(record=run.record, seconds=run.seconds, snapshot_steps=run.snapshot_steps,
-                           snapshots=run.snapshots, settings=settings)
+                           snapshots=run.snapshots, settings=settings, interrupted=run.interrupted)

@@ -58,7 +58,7 @@ def _missing_files(cls, root: Path) -> tuple[Path, list[str]]:
     return raw, [n for n in names if not (raw / n).is_file()]
 
 
-def _torchvision_dataset(name: str, train: bool, root: Path | None, download: bool | None):
+def torchvision_dataset(name: str, train: bool, root: Path | None, download: bool | None):
     key = name.strip().lower()
     if key not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}. gantutor knows: {', '.join(DATASETS)}.")
@@ -138,7 +138,7 @@ def load_images(name: str = "mnist", *, train: bool = True, subset: int | None =
     """
     if subset is not None and (not isinstance(subset, int) or subset <= 0):
         raise ValueError(f"subset must be a positive integer or None, got {subset!r}.")
-    ds = _torchvision_dataset(name, train, None if root is None else Path(root), download)
+    ds = torchvision_dataset(name, train, None if root is None else Path(root), download)
     images, labels = ds.data, ds.targets  # uint8 (N, 28, 28), int64 (N,): no per-sample transform
     if subset is not None and subset < len(images):
         idx = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:subset]

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from gantutor import assignments as A
-from gantutor import exercises as ex
+from gantutor.book import assignments as A
+from gantutor.book import exercises as ex
 from gantutor import losses as L
 from gantutor.theory import gaussian_kl_standard_normal
 
@@ -158,7 +158,7 @@ def test_release_refuses_an_untimed_assignment(tmp_path):
     nb.cells = [nbformat.v4.new_markdown_cell("# A")]
     (tmp_path / "src").mkdir()
     nbformat.write(nb, tmp_path / "src" / "a.ipynb")
-    with pytest.raises(ValueError, match="python -m gantutor.assignments time"):
+    with pytest.raises(ValueError, match="python -m gantutor.book.assignments time"):
         A.release(tmp_path / "src", tmp_path / "out")
 
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from gantutor.notebooks import toc_notebooks
+from gantutor.book.notebooks import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 

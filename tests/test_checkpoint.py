@@ -194,3 +194,34 @@ def test_batch_iterator_state_must_match():
     c = gt.TensorBatches(torch.arange(10), batch_size=2, seed=9)
     c.load_state_dict(a.state_dict())
     assert torch.equal(next(c), next(a))
+
+
+class _RunsCode:
+    """Pickles to a call of ``record_call``: what a malicious checkpoint would smuggle in."""
+
+    def __reduce__(self):
+        return (_record_call, ("the checkpoint ran code",))
+
+
+CALLS = []
+
+
+def _record_call(message):
+    CALLS.append(message)
+    return message
+
+
+def test_a_checkpoint_that_carries_a_pickled_callable_is_refused_without_running_it(tmp_path):
+    path = tmp_path / "shared_by_a_classmate.pt"
+    torch.save({"format": "gantutor-checkpoint", "kind": "gan", "step": 1, "payload": _RunsCode()}, path)
+    with pytest.raises(gt.checkpoint.UnsafeCheckpoint, match="could run code, so it was not loaded"):
+        gt.load_checkpoint(path)
+    assert CALLS == []
+
+
+def test_a_real_training_checkpoint_loads_with_weights_only(tmp_path):
+    G, D, batches = _setup()
+    ckpt = tmp_path / "c.pt"
+    gt.train_gan(G, D, batches, steps=3, progress="off", checkpoint=ckpt, seed=0, snapshots=2, ema=0.9)
+    state = torch.load(ckpt, weights_only=True)      # no allow-listing needed: tensors and plain values only
+    assert state["step"] == 3 and state["ema"] is not None

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import gantutor as gt
-from gantutor.cli import main
+from gantutor.book.cli import main
 
 ENV = {**os.environ, "GANTUTOR_PROGRESS": "off", "MPLBACKEND": "Agg"}
 
@@ -53,8 +53,8 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, sig):
     a, b = gt.load_checkpoint(full / "checkpoint.pt"), gt.load_checkpoint(cut / "checkpoint.pt")
     assert a["step"] == b["step"] == steps
     assert torch.equal(a["record"], b["record"])  # every loss, bit for bit
-    for k in a["generator"]:
-        assert torch.equal(a["generator"][k], b["generator"][k])
+    for k in a["modules"]["generator"]:
+        assert torch.equal(a["modules"]["generator"][k], b["modules"]["generator"][k])
     assert not [p for p in cut.iterdir() if p.suffix == ".tmp"]
 
 
@@ -77,12 +77,15 @@ def test_memorisation_check_on_images(tmp_path, mnist_root):
     assert main(["evaluate", str(out), "--n", "16"]) == 0
     report = json.loads((out / "evaluation.json").read_text())
     assert report["nn_distance_train"] > 0 and report["nn_distance_test"] > 0
+    assert report["fid_over_floor"] == pytest.approx(report["fid"] / report["fid_floor"], rel=1e-4)
+    assert 0 <= report["confident_rate"] <= 1 and 0.1 <= report["max_class_share"] <= 1
     assert report["n_real"] == report["n_fake"] == 16 and report["fid"] > 0 and 0 <= report["recall"] <= 1
     assert (out / "samples.png").is_file()
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["train", "vae", "--data", "mnist"], "Unknown model 'vae'. Choose one of: mlp-gan, toy-gan"),
+    (["train", "stylegan", "--data", "mnist"], "Unknown model 'stylegan'. Choose one of: mlp-gan, toy-gan, dcgan"),
+    (["train", "vae", "--data", "mnist", "--loss", "hinge"], "--loss chooses a GAN loss; 'vae' is a VAE"),
     (["train", "toy-gan", "--data", "cifar"], "Unknown dataset 'cifar'. Choose one of: mnist, fashion-mnist"),
     (["train", "mlp-gan", "--data", "ring"], "trains on image data; --data 'ring' does not fit. Use one of: mnist"),
     (["train", "toy-gan", "--data", "ring", "--steps", "0"], "--steps must be a positive integer"),
@@ -124,3 +127,37 @@ def test_missing_dataset_offline_is_a_clear_cli_error(tmp_path, capsys, monkeypa
               "--progress", "off"])
     err = capsys.readouterr().err
     assert "MNIST files are missing" in err and "GANTUTOR_DATA" in err
+
+
+@pytest.mark.parametrize("model", ["dcgan", "cdcgan", "vae", "cvae", "cyclegan"])
+def test_every_book_model_trains_resumes_and_evaluates(tmp_path, mnist_root, model, monkeypatch):
+    """Each model is stopped after step 4 of 6 (as Ctrl-C does), resumes to exactly the uninterrupted run, and is
+    evaluated with the book's metrics."""
+    small = ["--data", "mnist", "--subset", "256", "--batch-size", "16", "--snapshots", "2", "--progress", "off",
+             "--profile", "smoke"]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    assert main(["train", model, "--steps", "6", "--out", str(full), *small]) == 0
+    after_step = gt.engine.Engine.after_step
+
+    def ctrl_c_after_step_4(self, step, *rest):
+        after_step(self, step, *rest)
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(gt.engine.Engine, "after_step", ctrl_c_after_step_4)
+        assert main(["train", model, "--steps", "6", "--out", str(cut), *small]) == 130
+    assert gt.load_checkpoint(cut / "checkpoint.pt", kind=a_kind(model))["step"] == 4
+    assert main(["train", "--resume", "--out", str(cut), "--progress", "off"]) == 0
+    a, b = gt.load_checkpoint(full / "checkpoint.pt", kind=a_kind(model)), \
+        gt.load_checkpoint(cut / "checkpoint.pt", kind=a_kind(model))
+    assert a["step"] == b["step"] == 6 and torch.equal(a["record"], b["record"])
+    assert main(["evaluate", str(full), "--n", "32", "--nll-k", "4", "--nll-images", "8"]) == 0
+    report = json.loads((full / "evaluation.json").read_text())
+    assert report["model"] == model and report["samples"] == 32 and report["fid"] > 0
+    assert ("nll_nats" in report) == model.endswith("vae")
+    assert main(["sample", str(full), "--n", "16"]) == 0 and (full / "samples_seed0.png").is_file()
+
+
+def a_kind(model):
+    return {"vae": "vae", "cvae": "vae", "cyclegan": "cyclegan"}.get(model, "gan")

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import gantutor as gt
-from gantutor import bench
+from gantutor.book import bench
 from gantutor import vae as V
 from gantutor.fast import TECHNIQUES, resolve_fast, speedups
 from gantutor.models.dcgan import DCGANDiscriminator, DCGANGenerator

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gantutor.notebooks import toc_notebooks
+from gantutor.book.notebooks import toc_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "chapters").rglob("*.ipynb"))

@@ -4,7 +4,7 @@ import sys
 import nbformat
 import pytest
 
-from gantutor import notebooks
+from gantutor.book import notebooks
 
 
 def test_execute_records_run_metadata(tmp_path, monkeypatch):

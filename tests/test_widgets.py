@@ -3,7 +3,7 @@ import math
 import pytest
 import torch
 
-from gantutor import widgets
+from gantutor.book import widgets
 
 
 def test_objective_state_at_the_data_is_the_equilibrium():

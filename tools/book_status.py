@@ -1,5 +1,5 @@
 """Sphinx extension: the ``execution-status`` directive renders a table of every notebook in the book with the
-profile, device, run time, date and library versions recorded in its metadata by ``python -m gantutor.notebooks``.
+profile, device, run time, date and library versions recorded in its metadata by ``python -m gantutor.book.notebooks``.
 Nothing in the table is typed by hand."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ExecutionStatus(Directive):
         thead += _row(header)
         group += thead
         group += tbody
-        from gantutor.notebooks import toc_notebooks
+        from gantutor.book.notebooks import toc_notebooks
 
         for path in toc_notebooks(root):
             env.note_dependency(str(path))

@@ -5,9 +5,9 @@ The assignments in ``assignments/`` are written in nbgrader's format: solution c
 metadata (solution cells, graded test cells with points, locked cells), so an instructor can put them into an
 nbgrader course unchanged. Without nbgrader, one command makes both versions::
 
-    python -m gantutor.assignments release --out release     # release/student/*.ipynb, release/instructor/*.ipynb
-    python -m gantutor.assignments check release/student     # run every notebook, report each graded cell
-    python -m gantutor.assignments time                      # measure each solution notebook, record it in the source
+    python -m gantutor.book.assignments release --out release     # release/student/*.ipynb, release/instructor/*.ipynb
+    python -m gantutor.book.assignments check release/student     # run every notebook, report each graded cell
+    python -m gantutor.book.assignments time                      # measure each solution notebook, record it in the source
 
 The student version replaces each solution block by ``raise NotImplementedError()`` (as nbgrader does), removes the
 hidden tests and clears outputs; the instructor version is the source as it is. Both get a line after the title with
@@ -89,7 +89,7 @@ def timing_note(nb: nbformat.NotebookNode) -> str:
     """The sentence stating the measured time of ``nb``'s solution run, from its metadata."""
     t = nb.metadata.get("gantutor", {}).get("timing")
     if not t:
-        raise ValueError("This assignment has no recorded run time: run `python -m gantutor.assignments time` "
+        raise ValueError("This assignment has no recorded run time: run `python -m gantutor.book.assignments time` "
                          "(it measures each solution notebook and records the time in its metadata).")
     return (f"**Measured time:** the whole notebook, with the solutions, ran in {t['seconds']:.0f} s "
             f"(profile `{t['profile']}`, device `{t['device']}`, {t['threads']} CPU threads, torch {t['torch']}).")
@@ -108,7 +108,7 @@ def record_timing(source: str | Path | None = None) -> list[dict]:
     """Run each solution notebook in ``source`` in the current profile; store its time in the notebook's metadata."""
     import torch
 
-    from .profile import get_device, get_profile
+    from ..profile import get_device, get_profile
 
     source = Path(source) if source is not None else default_source()
     records = []
@@ -206,7 +206,7 @@ def check(folder: str | Path) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gantutor.assignments", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gantutor.book.assignments", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("release", help="write the student and instructor versions")
     r.add_argument("--source", default=None, help="folder of assignment notebooks (default: assignments/)")
@@ -237,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             failed += s["passed"] < s["graded"]
         return 1 if failed else 0
     except (FileNotFoundError, ValueError) as err:
-        print(f"python -m gantutor.assignments: {err}", file=sys.stderr)
+        print(f"python -m gantutor.book.assignments: {err}", file=sys.stderr)
         return 2
 
 

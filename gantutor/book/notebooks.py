@@ -1,7 +1,7 @@
 """Re-execute the book's notebooks in place with a chosen profile.
 
-    python -m gantutor.notebooks --profile cpu                 # every notebook in _toc.yml
-    python -m gantutor.notebooks --profile gpu chapters/02_first_gan.ipynb
+    python -m gantutor.book.notebooks --profile cpu                 # every notebook in _toc.yml
+    python -m gantutor.book.notebooks --profile gpu chapters/02_first_gan.ipynb
 
 Each notebook runs top to bottom in a fresh kernel with ``GANTUTOR_PROFILE`` set; its outputs are stored in the
 file, and its metadata gets ``gantutor: {profile, device, seconds, executed, versions}`` — the record of the run
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def toc_notebooks(root: Path = ROOT) -> list[Path]:
@@ -48,7 +48,7 @@ def versions() -> dict[str, str]:
     import torch
     import torchvision
 
-    from . import __version__
+    from .. import __version__
 
     return {"python": platform.python_version(), "gantutor": __version__, "torch": torch.__version__,
             "torchvision": torchvision.__version__, "matplotlib": matplotlib.__version__}
@@ -67,7 +67,7 @@ def execute(path: Path, profile: str, timeout: int = 1800) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    from .profile import get_profile
+    from ..profile import get_profile
 
     get_profile(profile)  # validate the name before starting a kernel
     nb = nbformat.read(path, as_version=4)
@@ -93,12 +93,12 @@ def execute(path: Path, profile: str, timeout: int = 1800) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gantutor.notebooks", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m gantutor.book.notebooks", description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
     parser.add_argument("--profile", default=None, help="smoke, cpu or gpu (default: gpu with CUDA, else cpu)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     args = parser.parse_args(argv)
-    from .profile import default_profile_name, get_profile
+    from ..profile import default_profile_name, get_profile
 
     profile = get_profile(args.profile or default_profile_name()).name
     paths = args.notebooks or toc_notebooks()

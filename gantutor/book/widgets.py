@@ -6,7 +6,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import torch
 
-from . import theory
+from .. import theory
 
 #: The data distribution of the GAN-objective chapter: an equal mixture of N(-2, 0.6^2) and N(2, 0.6^2).
 DATA_MIXTURE = {"weights": [0.5, 0.5], "means": [-2.0, 2.0], "stds": [0.6, 0.6]}

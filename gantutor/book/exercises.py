@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import losses as L
+from .. import losses as L
 
 
 class ExerciseFailed(AssertionError):
@@ -177,8 +177,8 @@ def reference_gan_step(G: nn.Module, D: nn.Module, opt_g, opt_d, real: torch.Ten
 
 
 def _step_setup(seed: int):
-    from .data import sample_ring
-    from .models.toy import ToyDiscriminator, ToyGenerator
+    from ..data import sample_ring
+    from ..models.toy import ToyDiscriminator, ToyGenerator
 
     torch.manual_seed(seed)
     G, D = ToyGenerator(hidden=32, depth=2), ToyDiscriminator(hidden=32, depth=2)
@@ -250,7 +250,7 @@ def _gauss_cases():
 def check_kl_standard_normal(fn, *, raise_on_fail: bool = True) -> CheckReport:
     """``fn(mu, logvar)`` → :math:`\\mathrm{KL}(\\mathcal N(\\mu, \\sigma^2) \\,\\|\\, \\mathcal N(0, I))` per example,
     shape ``(N,)``, summed over latent dimensions (chapter *The VAE objective*)."""
-    from .theory import gaussian_kl_standard_normal
+    from ..theory import gaussian_kl_standard_normal
 
     cases = []
     for name, (mu, logvar) in _gauss_cases().items():
@@ -299,7 +299,7 @@ def check_reparameterize(fn, *, raise_on_fail: bool = True) -> CheckReport:
 
 def reference_negative_elbo(x, logits, mu, logvar):
     """Per-example negative ELBO for a Bernoulli decoder: BCE-with-logits summed over pixels plus the KL."""
-    from .theory import gaussian_kl_standard_normal
+    from ..theory import gaussian_kl_standard_normal
 
     recon = F.binary_cross_entropy_with_logits(logits.flatten(1), x.flatten(1), reduction="none").sum(1)
     return recon + gaussian_kl_standard_normal(mu, logvar)

@@ -1,4 +1,15 @@
-"""Small helpers for the book's notebooks."""
+"""The book's machinery, apart from the library a reader studies: what runs, checks and publishes the chapters.
+
+* :mod:`~gantutor.book.notebooks` — re-executes notebooks in a profile and records the run (``make notebooks``);
+* :mod:`~gantutor.book.exercises` — the checkers behind the chapters' exercises;
+* :mod:`~gantutor.book.assignments` — releases the graded assignments (nbgrader format);
+* :mod:`~gantutor.book.widgets` — the interactive explorers;
+* :mod:`~gantutor.book.bench` — the speed benchmark (``python -m gantutor.bench``);
+* :mod:`~gantutor.book.cli` — the command line (``python -m gantutor train|sample|evaluate``);
+* here: :class:`Text` and :func:`find_results`, small helpers for glue and for the committed run records.
+
+The Sphinx extensions that draw the status page and the launch buttons are in ``tools/``.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,404 @@
+"""``python -m gantutor.bench`` — how fast gantutor's loops train, next to the loop most tutorials teach.
+
+A benchmark, not a test: it prints images per second and writes JSON (device, versions, settings, every repeat).
+For each model (the MLP GAN of chapter 2, the DCGAN of chapter 7, the convolutional VAE of chapter 8) it runs, in
+one process, on the same device, with the same batch size and the same initial weights:
+
+``tutorial``
+    the loop as the official PyTorch DCGAN tutorial writes it (and, for the VAE, PyTorch's ``examples/vae``):
+    torchvision dataset → PIL image → ``ToTensor``/``Normalize`` per sample → ``DataLoader`` (``num_workers=2``,
+    ``shuffle=True``, a new iterator each epoch) → ``.to(device)`` per batch → ``.item()`` every step; the
+    discriminator scores real and fake batches in two backward passes; its weights are not frozen in the generator
+    step. Only two things differ from the tutorial's text, both to train the *same* model: the networks are the
+    book's (their discriminators return logits, so ``BCEWithLogitsLoss`` replaces ``Sigmoid`` + ``BCELoss``, the
+    same function computed stably), and the VAE sees freshly binarised images, as gantutor's VAE loop does.
+``tutorial-tensors``
+    the same step with the data already on the device (isolates the input pipeline's cost).
+``gantutor``
+    :func:`gantutor.train_gan` / :func:`gantutor.vae.train_vae` in float32 (``fast=False``; the CPU default).
+``gantutor[t1+t2]``
+    the same with only the named techniques of :mod:`gantutor.fast` (e.g. ``gantutor[fused_adam]``), to measure
+    each technique's share;
+``gantutor-fast``
+    the same with ``fast=True`` (:mod:`gantutor.fast`: bf16 autocast, fused Adam, channels_last and cuDNN
+    autotuning on CUDA; the CUDA default); ``--compile`` adds ``torch.compile``.
+
+Each loop first runs ``--warmup`` untimed steps; then ``--repeats`` timed blocks of ``--steps`` steps are run,
+interleaved across loops so that a noisy machine slows every loop alike; the median is reported. Then the
+tutorial loop, ``gantutor`` and ``gantutor-fast`` each train a fresh copy of the model (the same initial weights)
+for ``--agree-steps`` steps in one run, and the mean losses of the second half are reported: the loops train the
+model alike.
+
+``--time-to-quality`` instead trains the DCGAN with gantutor's default settings for this device and reports the
+wall-clock training time until its classifier-feature FID (chapter 5) is within ``--target`` times the
+real-vs-real floor, evaluating every ``--eval-every`` steps (evaluation time excluded), up to ``--max-seconds``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MODELS = ("mlp-gan", "dcgan", "conv-vae")
+LOOPS = ("tutorial", "tutorial-tensors", "gantutor", "gantutor[fused_adam]", "gantutor[bf16]", "gantutor-fast")
+#: The loops whose losses are compared over one longer run from the same weights.
+AGREEMENT_LOOPS = ("tutorial", "gantutor", "gantutor-fast")
+
+
+def _techniques(kind: str):
+    """``fast`` for a gantutor loop name: ``gantutor`` → False, ``gantutor-fast`` → True, ``gantutor[a,b]`` → [a, b]."""
+    from ..fast import TECHNIQUES
+
+    if kind == "gantutor":
+        return False
+    if kind == "gantutor-fast":
+        return True
+    if kind.startswith("gantutor[") and kind.endswith("]"):
+        names = [t for t in kind[len("gantutor["):-1].split("+") if t]
+        if names and all(t in TECHNIQUES for t in names):
+            return names
+    raise ValueError(f"Unknown loop {kind!r}: use tutorial, tutorial-tensors, gantutor, gantutor-fast or "
+                     f"gantutor[t1+t2] with techniques from {', '.join(TECHNIQUES)}.")
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def build(model: str, device: torch.device, seed: int = 0):
+    """The networks of ``model``, initialised from ``seed`` (the same weights for every loop)."""
+    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
+    from ..models.mlp import MLPDiscriminator, MLPGenerator
+    from ..vae import ConvVAE
+
+    torch.manual_seed(seed)
+    if model == "mlp-gan":
+        return MLPGenerator().to(device), MLPDiscriminator().to(device)
+    if model == "dcgan":
+        return DCGANGenerator(width=32).to(device), DCGANDiscriminator(width=32).to(device)
+    if model == "conv-vae":
+        return (ConvVAE(latent_dim=16, width=32).to(device),)
+    raise ValueError(f"Unknown model {model!r}; choose from {', '.join(MODELS)}.")
+
+
+class TutorialBatches:
+    """An endless iterator over a ``DataLoader`` built the tutorial's way; a new pass starts a new iterator, as the
+    tutorial's ``for epoch ...: for i, data in enumerate(dataloader)`` does."""
+
+    def __init__(self, name: str, batch_size: int, workers: int, normalize: bool):
+        import torchvision.transforms as T
+        from torch.utils.data import DataLoader
+
+        from ..data import torchvision_dataset
+
+        ds = torchvision_dataset(name, True, None, None)
+        steps = [T.ToTensor()] + ([T.Normalize((0.5,), (0.5,))] if normalize else [])
+        ds.transform = T.Compose(steps)
+        self.loader = DataLoader(ds, batch_size=batch_size, shuffle=True, num_workers=workers, drop_last=True)
+        self._it = iter(self.loader)
+
+    def __next__(self):
+        try:
+            return next(self._it)[0]
+        except StopIteration:
+            self._it = iter(self.loader)
+            return next(self._it)[0]
+
+
+def tutorial_gan_steps(G: nn.Module, D: nn.Module, opt_g, opt_d, batches, steps: int, device) -> dict:
+    """``steps`` steps of the PyTorch DCGAN tutorial's training loop (its variable names kept); per-step losses."""
+    criterion = nn.BCEWithLogitsLoss()
+    real_label, fake_label = 1.0, 0.0
+    d_losses, g_losses = [], []
+    for _ in range(steps):
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        D.zero_grad()
+        real_cpu = next(batches).to(device)
+        b_size = real_cpu.size(0)
+        label = torch.full((b_size,), real_label, dtype=torch.float, device=device)
+        output = D(real_cpu).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        D_x = output.mean().item()                        # noqa: F841  (the tutorial prints these)
+        noise = torch.randn(b_size, G.latent_dim, device=device)
+        fake = G(noise)
+        label.fill_(fake_label)
+        output = D(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        D_G_z1 = output.mean().item()                     # noqa: F841
+        errD = errD_real + errD_fake
+        opt_d.step()
+        # (2) Update G network: maximize log(D(G(z)))
+        G.zero_grad()
+        label.fill_(real_label)
+        output = D(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean().item()                     # noqa: F841
+        opt_g.step()
+        g_losses.append(errG.item())
+        d_losses.append(errD.item())
+    return {"d_loss": d_losses, "g_loss": g_losses}
+
+
+def tutorial_vae_steps(model, opt, batches, steps: int, device) -> dict:
+    """``steps`` steps of PyTorch's ``examples/vae`` training loop, on freshly binarised images; per-image losses."""
+    losses = []
+    for _ in range(steps):
+        data = next(batches).to(device)
+        data = torch.bernoulli(data)
+        opt.zero_grad()
+        mu, logvar = model.encode(data)
+        std = torch.exp(0.5 * logvar)
+        z = mu + torch.randn_like(std) * std
+        logits = model.decode(z)
+        bce = F.binary_cross_entropy_with_logits(logits.view(len(data), -1), data.view(len(data), -1),
+                                                 reduction="sum")
+        kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+        loss = bce + kld
+        loss.backward()
+        losses.append(loss.item() / len(data))
+        opt.step()
+    return {"loss": losses}
+
+
+class _Loop:
+    """One loop on its own copy of the model, able to run blocks of steps and time them."""
+
+    def __init__(self, kind: str, model: str, device, batch_size: int, workers: int, train_images, compile: bool):
+        from ..data import TensorBatches
+
+        self.kind, self.model, self.device, self.batch_size = kind, model, device, batch_size
+        self.nets = build(model, device)
+        self.vae = model == "conv-vae"
+        if kind.startswith("tutorial"):
+            if kind == "tutorial":
+                self.batches = TutorialBatches("mnist", batch_size, workers, normalize=not self.vae)
+            else:
+                from ..vae import to_unit
+
+                self.batches = TensorBatches(to_unit(train_images) if self.vae else train_images,
+                                             batch_size=batch_size, seed=0)
+            if self.vae:
+                self.opt = (torch.optim.Adam(self.nets[0].parameters(), lr=1e-3),)
+            else:
+                self.opt = tuple(torch.optim.Adam(n.parameters(), lr=2e-4, betas=(0.5, 0.999)) for n in self.nets)
+        else:
+            self.batches = TensorBatches(train_images, batch_size=batch_size, seed=0)
+        self.fast = False if kind.startswith("tutorial") else _techniques(kind)
+        self.compile = compile and kind == "gantutor-fast"
+
+    def run(self, steps: int, tail: int | None = None) -> tuple[float, dict]:
+        """Run ``steps`` steps; return (seconds, mean losses over the last ``tail`` steps, default all)."""
+        from ..gan import train_gan
+        from ..vae import train_vae
+
+        if self.kind.startswith("tutorial"):
+            _sync(self.device)
+            start = time.perf_counter()
+            if self.vae:
+                losses = tutorial_vae_steps(self.nets[0], self.opt[0], self.batches, steps, self.device)
+            else:
+                losses = tutorial_gan_steps(*self.nets, *self.opt, self.batches, steps, self.device)
+            _sync(self.device)
+            seconds = time.perf_counter() - start
+        elif self.vae:
+            h = train_vae(self.nets[0], self.batches, steps=steps, progress="off", fast=self.fast,
+                          compile=self.compile)
+            seconds, losses = h.seconds, {"loss": h.loss.tolist()}
+        else:
+            h = train_gan(*self.nets, self.batches, steps=steps, progress="off", fast=self.fast,
+                          compile=self.compile)
+            seconds, losses = h.seconds, {"d_loss": h.d_loss.tolist(), "g_loss": h.g_loss.tolist()}
+        tail = tail or steps
+        return seconds, {k: statistics.fmean(v[-tail:]) for k, v in losses.items()}
+
+
+def environment(device: torch.device) -> dict:
+    import torchvision
+
+    from .. import __version__
+
+    info = {"device": str(device), "torch": torch.__version__, "torchvision": torchvision.__version__,
+            "gantutor": __version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
+            "cpu": platform.processor() or platform.machine()}
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    return info
+
+
+def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int = 128, steps: int | None = None,
+               warmup: int | None = None, repeats: int = 3, workers: int = 2, compile: bool = False,
+               agree_steps: int | None = None, log=print) -> dict:
+    """Measure images/s of each loop for each model; returns the JSON-ready result (see the module docstring)."""
+    from ..data import load_images
+    from ..profile import get_device
+
+    device = torch.device(device) if device is not None else get_device()
+    steps = steps or (200 if device.type == "cuda" else 40)
+    warmup = warmup if warmup is not None else (50 if device.type == "cuda" else 5)
+    agree_steps = agree_steps if agree_steps is not None else (1000 if device.type == "cuda" else 200)
+    for m in models:
+        if m not in MODELS:
+            raise ValueError(f"Unknown model {m!r}; choose from {', '.join(MODELS)}.")
+    for lp in loops:
+        if not lp.startswith("tutorial"):
+            _techniques(lp)
+        elif lp not in ("tutorial", "tutorial-tensors"):
+            raise ValueError(f"Unknown loop {lp!r}; choose from {', '.join(LOOPS)}.")
+    if steps <= 0 or repeats <= 0 or warmup < 0:
+        raise ValueError(f"steps and repeats must be positive and warmup non-negative, got steps={steps}, "
+                         f"repeats={repeats}, warmup={warmup}.")
+    train = load_images("mnist", device=device).images
+    result = {"environment": environment(device),
+              "settings": {"batch_size": batch_size, "steps": steps, "warmup": warmup, "repeats": repeats,
+                           "workers": workers, "compile": compile, "agree_steps": agree_steps},
+              "models": {}}
+    for model in models:
+        runners = {lp: _Loop(lp, model, device, batch_size, workers, train, compile) for lp in loops}
+        for runner in runners.values():
+            if warmup:
+                runner.run(warmup)
+        seconds = {lp: [] for lp in loops}
+        losses = {lp: [] for lp in loops}
+        for _ in range(repeats):
+            for lp, runner in runners.items():
+                s, loss = runner.run(steps)
+                seconds[lp].append(s)
+                losses[lp].append(loss)
+        entry = {}
+        for lp in loops:
+            ips = [steps * batch_size / s for s in seconds[lp]]
+            entry[lp] = {"images_per_s": statistics.median(ips), "images_per_s_repeats": ips,
+                         "losses": {k: statistics.fmean(d[k] for d in losses[lp]) for k in losses[lp][0]}}
+        if "tutorial" in entry:
+            for lp in loops:
+                entry[lp]["speedup_vs_tutorial"] = entry[lp]["images_per_s"] / entry["tutorial"]["images_per_s"]
+        agreement = {}
+        if agree_steps:
+            for lp in [lp for lp in AGREEMENT_LOOPS if lp in loops]:
+                runner = _Loop(lp, model, device, batch_size, workers, train, compile)
+                agreement[lp] = runner.run(agree_steps, tail=agree_steps - agree_steps // 2)[1]
+        ours = [lp for lp in loops if lp.startswith("gantutor")]
+        best = max(ours, key=lambda lp: entry[lp]["images_per_s"]) if ours else None
+        result["models"][model] = {"loops": entry, "agreement": agreement,
+                                   "best_gantutor_loop": best,
+                                   "best_speedup_vs_tutorial": entry[best].get("speedup_vs_tutorial") if best else None}
+        log(format_model(model, result["models"][model]))
+    return result
+
+
+def format_model(model: str, entry: dict) -> str:
+    lines = [f"{model}:"]
+    for lp, e in entry["loops"].items():
+        ratio = f"  ×{e['speedup_vs_tutorial']:.2f} vs tutorial" if "speedup_vs_tutorial" in e else ""
+        lines.append(f"  {lp:<22} {e['images_per_s']:>8.0f} images/s{ratio}")
+    if entry.get("best_speedup_vs_tutorial"):
+        lines.append(f"  fastest gantutor loop: {entry['best_gantutor_loop']} "
+                     f"(×{entry['best_speedup_vs_tutorial']:.2f} vs tutorial)")
+    for lp, loss in entry["agreement"].items():
+        lines.append(f"  losses, 2nd half of one run, {lp:<14} " + ", ".join(f"{k} {v:.3f}" for k, v in loss.items()))
+    return "\n".join(lines)
+
+
+def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60.0, eval_every: int = 250,
+                    n_eval: int = 10000, batch_size: int = 128, fast=None, log=print) -> dict:
+    """Train the DCGAN on MNIST until its FID is within ``target`` × the real-vs-real floor or ``max_seconds`` of
+    training have passed; returns the trajectory and the time (training only, evaluation excluded)."""
+    from ..data import TensorBatches, load_images
+    from ..fast import resolve_fast
+    from ..features import classifier_outputs
+    from ..metrics import fid_from_features
+    from ..profile import get_device
+    from ..gan import StopTraining, sample, train_gan
+
+    device = torch.device(device) if device is not None else get_device()
+    train = load_images("mnist", device=device)
+    test = load_images("mnist", train=False, device=device)
+    n = min(n_eval, len(test))
+    real_f, _ = classifier_outputs(test.images[:n], "mnist")
+    train_f, _ = classifier_outputs(train.images[:n], "mnist")
+    floor = fid_from_features(real_f, train_f)
+    G, D = build("dcgan", device)
+    trajectory = []
+    clock = {"eval": 0.0, "start": time.perf_counter()}
+
+    def evaluate(step, generator):
+        _sync(device)
+        t0 = time.perf_counter()
+        trained = t0 - clock["start"] - clock["eval"]
+        fid = fid_from_features(real_f, classifier_outputs(sample(generator, n, seed=1), "mnist")[0])
+        trajectory.append({"step": step, "train_seconds": trained, "fid": fid, "fid_over_floor": fid / floor})
+        log(f"  step {step:>6}: {trained:7.1f} s of training, FID {fid:8.2f} = {fid / floor:6.1f}× floor")
+        clock["eval"] += time.perf_counter() - t0
+        if fid <= target * floor or trained >= max_seconds:
+            raise StopTraining(fid)
+        return fid
+
+    # Enough steps that the time budget, not the step count, ends training; snapshots every eval_every steps.
+    steps = eval_every * 10000
+    history = train_gan(G, D, TensorBatches(train.images, batch_size=batch_size, seed=0), steps=steps,
+                        snapshots=steps // eval_every + 1, on_snapshot=evaluate, progress="off", fast=fast, seed=0)
+    reached = [t for t in trajectory if t["fid_over_floor"] <= target]
+    return {"environment": environment(device),
+            "settings": {"target_over_floor": target, "max_seconds": max_seconds, "eval_every": eval_every,
+                         "n_eval": n, "batch_size": batch_size, "fast": sorted(resolve_fast(fast, device))},
+            "floor_fid": floor, "trajectory": trajectory, "stopped_at": history.stopped_at,
+            "reached": bool(reached),
+            "seconds_to_target": reached[0]["train_seconds"] if reached else None,
+            "best_fid_over_floor": min(t["fid_over_floor"] for t in trajectory)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gantutor.bench", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(MODELS)}")
+    parser.add_argument("--loops", default=",".join(LOOPS), help=f"comma-separated, from {', '.join(LOOPS)}")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when available)")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=None, help="steps per timed block (default 200 CUDA, 40 CPU)")
+    parser.add_argument("--warmup", type=int, default=None, help="untimed steps first (default 50 CUDA, 5 CPU)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the tutorial loop (its 2)")
+    parser.add_argument("--agree-steps", type=int, default=None,
+                        help="steps of the loss-agreement runs (default 1000 CUDA, 200 CPU; 0 skips them)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile in the gantutor-fast loop")
+    parser.add_argument("--time-to-quality", action="store_true", help="the DCGAN's time to the FID target instead")
+    parser.add_argument("--target", type=float, default=3.0, help="FID target as a multiple of the floor")
+    parser.add_argument("--max-seconds", type=float, default=60.0, help="training-time budget for --time-to-quality")
+    parser.add_argument("--eval-every", type=int, default=250)
+    parser.add_argument("--out", default="bench.json", help="JSON file to write (default bench.json)")
+    args = parser.parse_args(argv)
+    try:
+        if args.time_to_quality:
+            result = time_to_quality(device=args.device, target=args.target, max_seconds=args.max_seconds,
+                                     eval_every=args.eval_every, batch_size=args.batch_size)
+            state = (f"reached in {result['seconds_to_target']:.1f} s of training" if result["reached"] else
+                     f"not reached in {args.max_seconds:.0f} s (best {result['best_fid_over_floor']:.1f}× floor)")
+            print(f"DCGAN on MNIST, FID ≤ {args.target}× floor ({result['floor_fid']:.2f}): {state}")
+        else:
+            result = throughput([m for m in args.models.split(",") if m], [lp for lp in args.loops.split(",") if lp],
+                                device=args.device, batch_size=args.batch_size, steps=args.steps,
+                                warmup=args.warmup, repeats=args.repeats, workers=args.workers,
+                                compile=args.compile, agree_steps=args.agree_steps)
+    except (ValueError, RuntimeError) as err:
+        print(f"python -m gantutor.bench: {err}", file=sys.stderr)
+        return 2
+    Path(args.out).write_text(json.dumps(result, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
