@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
-ERRATA = ROOT / "chapters" / "a4_errata.ipynb"
+ERRATA = ROOT / "chapters" / "a1_errata.ipynb"
 LISTING_SOURCES = {"a000_gan.py": "000_", "a001_keras_gan.py": "001_", "a002_dcgan.py": "002_",
                    "a003_models.py": "003_", "a004_keras_data.py": "004_", "a004_keras_models.py": "004_",
                    "a004_keras_train.py": "004_", "a004_keras_show.py": "004_"}

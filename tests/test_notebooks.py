@@ -53,3 +53,63 @@ def test_notebook_pins_some_deterministic_output(path):
     assert marked, f"{path.name}: mark at least one deterministic cell with # NBVAL_CHECK_OUTPUT"
     assert all(c["outputs"] for c in marked)
     assert not any("NBVAL_SKIP" in "".join(c["source"]) for c in code_cells(load(path)))
+
+
+# ------------------------------------------------------------------------------------ text twins and reading order
+PAIRED = NOTEBOOKS + sorted((ROOT / "assignments").glob("*.ipynb"))
+
+
+def _cells(nb):
+    return [(c.cell_type, c.source, c.metadata.get("tags"), c.metadata.get("mystnb")) for c in nb.cells]
+
+
+@pytest.mark.parametrize("path", PAIRED, ids=lambda p: p.name)
+def test_every_notebook_has_a_jupytext_twin_in_sync(path):
+    import jupytext
+    import nbformat
+
+    twin = path.with_suffix(".py")
+    assert twin.is_file(), f"{path.name} has no text twin: run `jupytext --sync {path.relative_to(ROOT)}`"
+    assert _cells(jupytext.read(twin)) == _cells(nbformat.read(path, as_version=4)), (
+        f"{twin.name} and {path.name} differ: after editing the .py run `jupytext --sync "
+        f"{twin.relative_to(ROOT)}` (then re-run the notebook if its code changed)")
+
+
+def _toc_parts():
+    import yaml
+
+    return yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
+
+
+def test_file_numbers_are_the_rendered_chapter_numbers():
+    """chapters/08_... is chapter 8; the appendices a1, a2, ... are named in the order they are listed."""
+    number, appendix = 0, 0
+    for part in _toc_parts():
+        for entry in part["chapters"]:
+            name = Path(entry["file"]).name
+            if part.get("numbered"):
+                number += 1
+                assert name.startswith(f"{number:02d}_"), f"{name} renders as chapter {number}"
+            elif entry["file"].startswith("chapters/"):
+                appendix += 1
+                assert name.startswith(f"a{appendix}_"), f"{name} is appendix {appendix} in _toc.yml"
+
+
+def _prose_pages():
+    for part in _toc_parts():
+        for entry in part["chapters"]:
+            path = ROOT / entry["file"]
+            if path.with_suffix(".ipynb").is_file():
+                nb = load(path.with_suffix(".ipynb"))
+                yield path.name, "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+            else:
+                yield path.name, path.with_suffix(".md").read_text()
+
+
+def test_prose_names_chapters_by_label_not_by_typed_number():
+    """A typed "chapter 8" goes stale when chapters move; {numref}`chapter %s <ch-vae>` is numbered by the build."""
+    import re
+
+    typed = [(name, m.group(0)) for name, text in _prose_pages()
+             for m in re.finditer(r".{0,30}\b[Cc]hapters? \d+.{0,20}", text)]
+    assert not typed, "use {numref}`chapter %s <ch-label>` instead of:\n" + "\n".join(map(str, typed))

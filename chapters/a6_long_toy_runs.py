@@ -1,62 +1,51 @@
-"""Source of chapters/06b_long_toy_runs.ipynb. Run: python tools/nbsrc/06b_long_toy_runs.py, then
-`make notebooks PROFILE=cpu NOTEBOOKS=chapters/06b_long_toy_runs.ipynb` (it only reads stored records: seconds)."""
+# %% [markdown]
+# # Toy GANs with a long budget
+#
+# {doc}`06_gan_variants` ranks GAN recipes after a short budget, and none comes near the numbers PacGAN
+# (Lin et al., 2018, Table 1) publishes for the same two distributions and the same protocol: 7.9 of 8 ring modes
+# with 95.6% high-quality samples, 24.8 of 25 grid modes with 93.6%. This book sets itself a target just below
+# those best rows: at least 7.8 of 8 ring modes with at least 95% high-quality samples, and at least 23.8 of 25 grid
+# modes with at least 90%, each a mean over three seeds. Can a recipe from {numref}`chapter %s <ch-gan-variants>` reach it on a laptop-class CPU
+# if it is given many more steps?
+#
+# :::{admonition} What this page needs
+# :class: tip
+# Nothing but the records below: the stored run used profile **{glue:text}`ch6b_profile`** on
+# **{glue:text}`ch6b_device`** and took {glue:text}`ch6b_seconds:.1f` s. Producing the records took
+# {glue:text}`long_run_minutes:.0f` minutes of training runs, two at a time on a 2-core CPU.
+# :::
+#
+# ## The recipes and the runs
+#
+# Two recipes were given the long budget. The first is {numref}`chapter %s <ch-gan-variants>`'s best row, the BatchNorm generator with a decaying
+# learning rate (the `bn-128-decay` configuration of `tools/toy_sweep.py`: 128-unit networks, batch 256, Adam 2e-4,
+# (0.5, 0.999), linear decay, non-saturating loss). The second is the same recipe with PacGAN's remedy added: its
+# discriminator judges *packs* of two samples at once (PacGAN2, `bn-pac2-128-decay`), so a generator that drops a
+# mode produces packs that look different from packs of real data. Both are rows of {numref}`chapter %s <ch-gan-variants>`'s table, at its short
+# budget. Each was trained with three seeds on each
+# distribution on the same kind of 2-core CPU, one run per core, and the records are committed with the book:
+#
+# ```
+# python tools/toy_sweep.py --workers 2 --steps 200000 --seeds 3 --eval-every 20000 --configs bn-128-decay \
+#     --seconds 4000 --out results/cpu/toy_bn_200k.json
+# python tools/toy_sweep.py --workers 2 --steps 200000 --seeds 3 --eval-every 20000 --configs bn-pac2-128-decay \
+#     --seconds 4800 --out results/cpu/toy_bn_pac2_200k.json --save-generators results/cpu/toy_bn_pac2_200k_generators.pt
+# python tools/toy_sweep.py --workers 2 --steps 100000 --seeds 3 --eval-every 10000 --configs bn-128-decay \
+#     --seconds 2400 --out results/cpu/toy_bn_100k.json
+# ```
+#
+# The third, shorter sweep was stopped after its first seed to give the CPU to the first, so it holds one seed: it
+# shows what a schedule half as long gives, not a spread. The packed recipe was run after the first record showed
+# its ring runs dropping a mode — a second experiment chosen because of the first, which is why the table shows
+# both and not just the better one.
+#
+# This page reads the records; it does not re-train. Coverage is measured exactly as in {numref}`chapter %s <ch-gan-variants>`: 2,500 samples, a
+# sample is high-quality within $3\sigma$ of its nearest mode, a mode is captured with at least one high-quality
+# sample.
+#
+# ## How far they get
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from nbbuild import code, md, write  # noqa: E402
-
-cells = [
-md(r"""
-# Toy GANs with a long budget
-
-{doc}`06_gan_variants` ranks GAN recipes after a short budget, and none comes near the numbers PacGAN
-(Lin et al., 2018, Table 1) publishes for the same two distributions and the same protocol: 7.9 of 8 ring modes
-with 95.6% high-quality samples, 24.8 of 25 grid modes with 93.6%. This book sets itself a target just below
-those best rows: at least 7.8 of 8 ring modes with at least 95% high-quality samples, and at least 23.8 of 25 grid
-modes with at least 90%, each a mean over three seeds. Can a recipe from chapter 6 reach it on a laptop-class CPU
-if it is given many more steps?
-
-:::{admonition} What this page needs
-:class: tip
-Nothing but the records below: the stored run used profile **{glue:text}`ch6b_profile`** on
-**{glue:text}`ch6b_device`** and took {glue:text}`ch6b_seconds:.1f` s. Producing the records took
-{glue:text}`long_run_minutes:.0f` minutes of training runs, two at a time on a 2-core CPU.
-:::
-
-## The recipes and the runs
-
-Two recipes were given the long budget. The first is chapter 6's best row, the BatchNorm generator with a decaying
-learning rate (the `bn-128-decay` configuration of `tools/toy_sweep.py`: 128-unit networks, batch 256, Adam 2e-4,
-(0.5, 0.999), linear decay, non-saturating loss). The second is the same recipe with PacGAN's remedy added: its
-discriminator judges *packs* of two samples at once (PacGAN2, `bn-pac2-128-decay`), so a generator that drops a
-mode produces packs that look different from packs of real data. Both are rows of chapter 6's table, at its short
-budget. Each was trained with three seeds on each
-distribution on the same kind of 2-core CPU, one run per core, and the records are committed with the book:
-
-```
-python tools/toy_sweep.py --workers 2 --steps 200000 --seeds 3 --eval-every 20000 --configs bn-128-decay \
-    --seconds 4000 --out results/cpu/toy_bn_200k.json
-python tools/toy_sweep.py --workers 2 --steps 200000 --seeds 3 --eval-every 20000 --configs bn-pac2-128-decay \
-    --seconds 4800 --out results/cpu/toy_bn_pac2_200k.json --save-generators results/cpu/toy_bn_pac2_200k_generators.pt
-python tools/toy_sweep.py --workers 2 --steps 100000 --seeds 3 --eval-every 10000 --configs bn-128-decay \
-    --seconds 2400 --out results/cpu/toy_bn_100k.json
-```
-
-The third, shorter sweep was stopped after its first seed to give the CPU to the first, so it holds one seed: it
-shows what a schedule half as long gives, not a spread. The packed recipe was run after the first record showed
-its ring runs dropping a mode — a second experiment chosen because of the first, which is why the table shows
-both and not just the better one.
-
-This page reads the records; it does not re-train. Coverage is measured exactly as in chapter 6: 2,500 samples, a
-sample is high-quality within $3\sigma$ of its nearest mode, a mode is captured with at least one high-quality
-sample.
-
-## How far they get
-"""),
-code(r"""
-
+# %%
 import json
 import time
 
@@ -72,8 +61,7 @@ P = gt.get_profile()
 print(gt.describe_environment(P, gt.get_device()), "(this page only reads records)")
 STEPS = gt.PROFILES["cpu"].variant_steps            # the budget of chapter 6's stored table
 
-"""),
-code(r"""
+# %%
 # NBVAL_CHECK_OUTPUT
 RECORDS = ("toy_bn_100k.json", "toy_bn_200k.json", "toy_bn_pac2_200k.json")
 RECIPES = {"bn-128-decay": ("BatchNorm generator + decay", "bn"),           # config: (name in the table, glue prefix)
@@ -144,9 +132,8 @@ for dist in TARGETS:                                   # the same seed (0) on th
 glue("sched_short_steps", short_steps, display=False)
 glue("sched_verdict", gt.Text("the longer schedule ends higher on both distributions" if all(better) else
                               "the longer schedule does not end higher on both distributions"), display=False)
-"""),
-code(r"""
 
+# %% mystnb={"figure": {"caption": "The long runs of the two recipes, one line per seed and schedule (colour: recipe, without packing or with PacGAN2; marker: seed; dotted: the shorter schedule). Top: high-quality samples; bottom: modes captured (zoomed to the top few). Dashed: the targets. The learning rate falls linearly to nearly zero at the last step of each schedule. At step 0 the untrained generator puts its samples near the centre, which is one of the grid's modes: many high-quality samples, but one mode.", "name": "fig-ch6b-long"}}
 fig, axes = plt.subplots(2, 2, figsize=(11, 6.2), sharex=True)
 for col, dist in enumerate(TARGETS):
     for r in long_runs:
@@ -169,13 +156,8 @@ for col, dist in enumerate(TARGETS):
 axes[0, 0].set_ylabel("high-quality samples (%)"); axes[1, 0].set_ylabel("modes captured")
 axes[0, 0].legend(fontsize=6.5, ncol=1)
 plt.tight_layout(); plt.show()
-""", caption=r"""The long runs of the two recipes, one line per seed and schedule (colour: recipe, without packing or with
-PacGAN2; marker: seed;
-dotted: the shorter schedule). Top: high-quality samples; bottom: modes captured (zoomed to the top few). Dashed:
-the targets. The learning rate falls linearly to nearly zero at the last step of each schedule. At step 0 the
-untrained generator puts its samples near the centre, which is one of the grid's modes: many high-quality samples,
-but one mode.""", name="fig-ch6b-long"),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Samples (red, 2,500 each) of the packed recipe's generators after 200,000 steps, one per seed, on the ring (top) and the grid (bottom); grey dots mark the true modes. The page loads the stored weights and checks that they reproduce the record's last evaluation.", "name": "fig-ch6b-samples"}}
 # the packed recipe's generators at the end of training (bn-pac2-128-decay: 2-D noise, 3 BatchNorm blocks of 128)
 weights = torch.load(gt.find_results("cpu/toy_bn_pac2_200k_generators.pt"))
 SHAPES = {"ring": (gt.ring_centers(), gt.data.RING_STD, 3), "grid": (gt.grid_centers(), gt.data.GRID_STD, 5.5)}
@@ -194,69 +176,63 @@ for row, (dist, (centers, std, lim)) in enumerate(SHAPES.items()):
         ax.set_xlim(-lim, lim); ax.set_ylim(-lim, lim); ax.set_xticks([]); ax.set_yticks([])
         ax.set_title(f"{dist}, seed {seed}: {cov['covered']} modes, {100 * cov['high_quality']:.1f}%", fontsize=9)
 plt.tight_layout(); plt.show()
-""", caption=r"""Samples (red, 2,500 each) of the packed recipe's generators after 200,000 steps, one per seed,
-on the ring (top) and the grid (bottom); grey dots mark the true modes. The page loads the stored weights and checks
-that they reproduce the record's last evaluation.""", name="fig-ch6b-samples"),
-md(r"""
-{glue:text}`target_verdict`.
 
-**The BatchNorm generator alone**, with {glue:text}`long_factor:.0f` times chapter 6's budget or more (about
-{glue:text}`bn_minutes:.0f` minutes per 100,000 steps), captures {glue:text}`bn_ring_modes:.1f` of 8 ring modes
-with {glue:text}`bn_ring_hq:.1f` ± {glue:text}`bn_ring_hq_sd:.1f`% high-quality samples after
-{glue:text}`bn_ring_steps:,` steps, and {glue:text}`bn_grid_modes:.1f` of 25 grid modes with
-{glue:text}`bn_grid_hq:.1f` ± {glue:text}`bn_grid_hq_sd:.1f`%: it {glue:text}`bn_verdict`. Per seed, its ring runs
-end with {glue:text}`bn_ring_modes_each` modes and its grid runs with {glue:text}`bn_grid_modes_each`
-({glue:text}`bn_shortfall`). A run that ends with nearly all of its samples sharp but a mode missing (bottom left of
-{numref}`fig-ch6b-long`)
-is {term}`mode collapse` in its mild form, *mode dropping* — exactly what packing was designed against.
+# %% [markdown]
+# {glue:text}`target_verdict`.
+#
+# **The BatchNorm generator alone**, with {glue:text}`long_factor:.0f` times {numref}`chapter %s <ch-gan-variants>`'s budget or more (about
+# {glue:text}`bn_minutes:.0f` minutes per 100,000 steps), captures {glue:text}`bn_ring_modes:.1f` of 8 ring modes
+# with {glue:text}`bn_ring_hq:.1f` ± {glue:text}`bn_ring_hq_sd:.1f`% high-quality samples after
+# {glue:text}`bn_ring_steps:,` steps, and {glue:text}`bn_grid_modes:.1f` of 25 grid modes with
+# {glue:text}`bn_grid_hq:.1f` ± {glue:text}`bn_grid_hq_sd:.1f`%: it {glue:text}`bn_verdict`. Per seed, its ring runs
+# end with {glue:text}`bn_ring_modes_each` modes and its grid runs with {glue:text}`bn_grid_modes_each`
+# ({glue:text}`bn_shortfall`). A run that ends with nearly all of its samples sharp but a mode missing (bottom left of
+# {numref}`fig-ch6b-long`)
+# is {term}`mode collapse` in its mild form, *mode dropping* — exactly what packing was designed against.
+#
+# **With packing**, the same recipe captures {glue:text}`pac_ring_modes:.1f` of 8 ring modes with
+# {glue:text}`pac_ring_hq:.1f` ± {glue:text}`pac_ring_hq_sd:.1f`% high-quality samples and
+# {glue:text}`pac_grid_modes:.1f` of 25 grid modes with {glue:text}`pac_grid_hq:.1f` ±
+# {glue:text}`pac_grid_hq_sd:.1f`%: it {glue:text}`pac_verdict`. Per seed, its ring runs end with
+# {glue:text}`pac_ring_modes_each` modes and its grid runs with {glue:text}`pac_grid_modes_each`
+# ({glue:text}`pac_shortfall`); {numref}`fig-ch6b-samples` shows its samples, most of them sitting on a
+# mode, with the thin bridges between modes that a continuous generator cannot avoid. The bottom row of
+# {numref}`fig-ch6b-long` shows the difference along the way, not only at the end:
+# averaged over every evaluation after step 0, the packed runs capture {glue:text}`pac_grid_modes_along:.1f` grid
+# modes and {glue:text}`pac_ring_modes_along:.2f` ring modes, the unpacked ones {glue:text}`bn_grid_modes_along:.1f`
+# and {glue:text}`bn_ring_modes_along:.2f`. Packing is not free in quality early on: after {glue:text}`first_eval:,` steps the
+# packed grid runs hold {glue:text}`pac_grid_hq_early:.1f`% high-quality samples against
+# {glue:text}`bn_grid_hq_early:.1f`% without packing — the slow start of {numref}`chapter %s <ch-gan-variants>`'s PacGAN4 row, where the short
+# budget ends before the packed discriminator has become precise. Nor does packing cost time: about
+# {glue:text}`pac_minutes:.0f` minutes per 100,000 steps against {glue:text}`bn_minutes:.0f`, because the
+# discriminator sees half as many inputs, each twice as wide (the two records were made on different days of a
+# shared machine, so compare the times only roughly).
+#
+# For comparison, PacGAN's best rows come from about 400,000 steps of batch 100, with a four-layer, 400-unit
+# BatchNorm generator and a maxout discriminator ({doc}`a5_gpu_runs`): twice the steps of these runs with far
+# larger networks. Three seeds are few; the spread in the table is the honest size of what they can tell apart.
+#
+# The length of the schedule is part of the recipe. Seed 0 of the BatchNorm recipe trained on the
+# {glue:text}`sched_short_steps:,`-step schedule ends at {glue:text}`sched_ring_short:.1f`% high-quality ring
+# samples and {glue:text}`sched_grid_short:.1f`% on the grid; on the long schedule, at
+# {glue:text}`sched_ring_long:.1f`% and {glue:text}`sched_grid_long:.1f`% — {glue:text}`sched_verdict`. With linear
+# decay, a shorter schedule reaches its small learning rates sooner, before the generator has gathered its samples
+# onto the modes (the bridges of {numref}`chapter %s <ch-gan-variants>`'s last section). Between evaluations the curves move by several points:
+# each point is 2,500 samples of a generator that keeps moving until its learning rate is small, so only the end of
+# a run, averaged over seeds, is the result.
+#
+# :::{admonition} Try it yourself
+# :class: seealso
+# 1. On a GPU, run `python tools/toy_sweep.py --workers 12 --steps 400000 --seeds 3 --configs bn-pac2-128-decay,bn-400-decay`
+#    (`bn-400-decay` has PacGAN's generator and discriminator sizes and optimiser) and point this page at the new
+#    record. Which recipe gets closer to PacGAN's grid row?
+# 2. Add a `bn-pac4-128-decay` configuration to `tools/toy_sweep.py` (packs of four, PacGAN's best grid row) and run
+#    it on the ring for 200,000 steps. Does a wider pack keep the modes at a further cost in early quality?
+# 3. Train {numref}`chapter %s <ch-gan-variants>`'s BatchNorm generator with `lr_decay=False` for 100,000 steps. Does it still improve late, or
+#    does it oscillate like the constant-rate runs of {doc}`a5_gpu_runs`?
+# :::
 
-**With packing**, the same recipe captures {glue:text}`pac_ring_modes:.1f` of 8 ring modes with
-{glue:text}`pac_ring_hq:.1f` ± {glue:text}`pac_ring_hq_sd:.1f`% high-quality samples and
-{glue:text}`pac_grid_modes:.1f` of 25 grid modes with {glue:text}`pac_grid_hq:.1f` ±
-{glue:text}`pac_grid_hq_sd:.1f`%: it {glue:text}`pac_verdict`. Per seed, its ring runs end with
-{glue:text}`pac_ring_modes_each` modes and its grid runs with {glue:text}`pac_grid_modes_each`
-({glue:text}`pac_shortfall`); {numref}`fig-ch6b-samples` shows its samples, most of them sitting on a
-mode, with the thin bridges between modes that a continuous generator cannot avoid. The bottom row of
-{numref}`fig-ch6b-long` shows the difference along the way, not only at the end:
-averaged over every evaluation after step 0, the packed runs capture {glue:text}`pac_grid_modes_along:.1f` grid
-modes and {glue:text}`pac_ring_modes_along:.2f` ring modes, the unpacked ones {glue:text}`bn_grid_modes_along:.1f`
-and {glue:text}`bn_ring_modes_along:.2f`. Packing is not free in quality early on: after {glue:text}`first_eval:,` steps the
-packed grid runs hold {glue:text}`pac_grid_hq_early:.1f`% high-quality samples against
-{glue:text}`bn_grid_hq_early:.1f`% without packing — the slow start of chapter 6's PacGAN4 row, where the short
-budget ends before the packed discriminator has become precise. Nor does packing cost time: about
-{glue:text}`pac_minutes:.0f` minutes per 100,000 steps against {glue:text}`bn_minutes:.0f`, because the
-discriminator sees half as many inputs, each twice as wide (the two records were made on different days of a
-shared machine, so compare the times only roughly).
-
-For comparison, PacGAN's best rows come from about 400,000 steps of batch 100, with a four-layer, 400-unit
-BatchNorm generator and a maxout discriminator ({doc}`a5_gpu_runs`): twice the steps of these runs with far
-larger networks. Three seeds are few; the spread in the table is the honest size of what they can tell apart.
-
-The length of the schedule is part of the recipe. Seed 0 of the BatchNorm recipe trained on the
-{glue:text}`sched_short_steps:,`-step schedule ends at {glue:text}`sched_ring_short:.1f`% high-quality ring
-samples and {glue:text}`sched_grid_short:.1f`% on the grid; on the long schedule, at
-{glue:text}`sched_ring_long:.1f`% and {glue:text}`sched_grid_long:.1f`% — {glue:text}`sched_verdict`. With linear
-decay, a shorter schedule reaches its small learning rates sooner, before the generator has gathered its samples
-onto the modes (the bridges of chapter 6's last section). Between evaluations the curves move by several points:
-each point is 2,500 samples of a generator that keeps moving until its learning rate is small, so only the end of
-a run, averaged over seeds, is the result.
-
-:::{admonition} Try it yourself
-:class: seealso
-1. On a GPU, run `python tools/toy_sweep.py --workers 12 --steps 400000 --seeds 3 --configs bn-pac2-128-decay,bn-400-decay`
-   (`bn-400-decay` has PacGAN's generator and discriminator sizes and optimiser) and point this page at the new
-   record. Which recipe gets closer to PacGAN's grid row?
-2. Add a `bn-pac4-128-decay` configuration to `tools/toy_sweep.py` (packs of four, PacGAN's best grid row) and run
-   it on the ring for 200,000 steps. Does a wider pack keep the modes at a further cost in early quality?
-3. Train chapter 6's BatchNorm generator with `lr_decay=False` for 100,000 steps. Does it still improve late, or
-   does it oscillate like the constant-rate runs of {doc}`a5_gpu_runs`?
-:::
-"""),
-code(r"""
+# %%
 glue("ch6b_profile", gt.Text(P.name), display=False)
 glue("ch6b_device", gt.Text(str(gt.get_device())), display=False)
 glue("ch6b_seconds", time.perf_counter() - T0, display=False)
-"""),
-]
-
-write(cells, Path(__file__).resolve().parents[2] / "chapters" / "06b_long_toy_runs.ipynb")

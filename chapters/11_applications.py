@@ -1,31 +1,22 @@
-"""Source of chapters/09b_applications.ipynb. Run: python tools/nbsrc/09b_applications.py, then
-`make notebooks PROFILE=cpu NOTEBOOKS=chapters/09b_applications.ipynb`."""
+# %% [markdown]
+# (ch-applications)=
+# # Applications, measured
+#
+# Every source article lists applications (应用场景): image generation, data augmentation (数据增强), medical images,
+# art, text, speech, games, business. None measures one. This chapter takes the applications that can be tested
+# credibly with the book's data and tests them: **generated images as training data** (the Classification Accuracy
+# Score) and **anomaly detection** (异常检测) with a VAE's likelihood, including the failure the articles do not
+# mention. It then says what changes for the applications it cannot test here.
+#
+# :::{admonition} What this chapter needs
+# :class: tip
+# The stored run used profile **{glue:text}`ch9b_profile`** on **{glue:text}`ch9b_device`** and took
+# {glue:text}`ch9b_seconds:.0f` s: a conditional GAN, a conditional VAE, two VAEs and three classifiers, then one
+# conditional GAN, one conditional VAE and three classifiers for every labelled subset and seed of the augmentation
+# experiment.
+# :::
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from nbbuild import code, md, write  # noqa: E402
-
-cells = [
-md(r"""
-# Applications, measured
-
-Every source article lists applications (应用场景): image generation, data augmentation (数据增强), medical images,
-art, text, speech, games, business. None measures one. This chapter takes the applications that can be tested
-credibly with the book's data and tests them: **generated images as training data** (the Classification Accuracy
-Score) and **anomaly detection** (异常检测) with a VAE's likelihood, including the failure the articles do not
-mention. It then says what changes for the applications it cannot test here.
-
-:::{admonition} What this chapter needs
-:class: tip
-The stored run used profile **{glue:text}`ch9b_profile`** on **{glue:text}`ch9b_device`** and took
-{glue:text}`ch9b_seconds:.0f` s: a conditional GAN, a conditional VAE, two VAEs and three classifiers, then one
-conditional GAN, one conditional VAE and three classifiers for every labelled subset and seed of the augmentation
-experiment.
-:::
-"""),
-code(r"""
+# %%
 import time
 
 import matplotlib.pyplot as plt
@@ -46,28 +37,28 @@ print(gt.describe_environment(P, device))
 SEED = 0
 DATA = {name: (gt.load_images(name, subset=P.train_subset, device=device),
                gt.load_images(name, train=False, device=device)) for name in ("mnist", "fashion-mnist")}
-"""),
-md(r"""
-## Generated images as training data
 
-Articles 000, 002 and 003 say generated data can augment or replace training data. The cleanest test is the
-**Classification Accuracy Score** (CAS; Ravuri & Vinyals, 2019): train a classifier *only* on images drawn from a
-class-conditional generative model, test it on the *real* test set, and compare with the same classifier trained on
-real images. A model whose samples are sharp but cover only part of each class scores low; so does one whose
-samples are diverse but blurred beyond recognition. It measures exactly what augmentation needs.
+# %% [markdown]
+# ## Generated images as training data
+#
+# Articles 000, 002 and 003 say generated data can augment or replace training data. The cleanest test is the
+# **Classification Accuracy Score** (CAS; Ravuri & Vinyals, 2019): train a classifier *only* on images drawn from a
+# class-conditional generative model, test it on the *real* test set, and compare with the same classifier trained on
+# real images. A model whose samples are sharp but cover only part of each class scores low; so does one whose
+# samples are diverse but blurred beyond recognition. It measures exactly what augmentation needs.
+#
+# We train the conditional DCGAN of {doc}`07_dcgan` and the conditional VAE of {doc}`10_vae_latent` on MNIST, draw
+# {glue:text}`ch9b_cas_n` labelled images from each (equally many per class), and train the {numref}`chapter %s <ch-evaluation>` classifier
+# architecture on each set — and on the same number of real training images — for {glue:text}`ch9b_cas_epochs`
+# epochs with the same recipe.
 
-We train the conditional DCGAN of {doc}`07_dcgan` and the conditional VAE of {doc}`09_vae_latent` on MNIST, draw
-{glue:text}`ch9b_cas_n` labelled images from each (equally many per class), and train the chapter 5 classifier
-architecture on each set — and on the same number of real training images — for {glue:text}`ch9b_cas_epochs`
-epochs with the same recipe.
-"""),
-code(r"""
+# %%
 # NBVAL_CHECK_OUTPUT
 labels = torch.arange(20) % 10
 print("balanced labels for 20 draws:", labels.tolist())
 print("per class:", torch.bincount(labels, minlength=10).tolist())
-"""),
-code(r"""
+
+# %%
 train, test = DATA["mnist"]
 n = min(P.cas_samples, len(train))
 gen_labels = torch.arange(n, device=device) % 10                      # equally many of each class
@@ -94,16 +85,15 @@ for name, (x, y) in sets.items():
     clf = features.fit_classifier(x, y, epochs=P.cas_epochs)
     cas[name] = 100 * features.evaluate_accuracy(clf, test.images, test.labels)
     print(f"{name:>18}: trained on {len(x)} images, real test accuracy {cas[name]:.2f} %")
-"""),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Training images of the three classifiers, six per class (one class per row): real MNIST, samples of the conditional DCGAN and decoder means of the conditional VAE.", "name": "fig-ch9b-cas-samples"}}
 fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
 for ax, (name, (x, y)) in zip(axes, sets.items()):
     order = torch.cat([torch.nonzero(y == c)[:6, 0] for c in range(10)])
     gt.show_images(x[order].cpu(), nrow=6, ax=ax, title=name)
 plt.tight_layout(); plt.show()
-""", caption="""Training images of the three classifiers, six per class (one class per row): real MNIST, samples
-of the conditional DCGAN and decoder means of the conditional VAE.""", name="fig-ch9b-cas-samples"),
-code(r"""
+
+# %%
 lesort = {"real": "97.88", "conditional DCGAN": "96.88 (GAN)", "conditional VAE": "96.41 (VAE)"}
 display(Markdown("| training data | real test accuracy (%), this run | Lesort et al. (2018), for orientation |\n"
                  "|---|---|---|\n" + "\n".join(f"| {name} | {cas[name]:.2f} | {lesort[name]} |" for name in sets)))
@@ -116,32 +106,33 @@ glue("ch9b_gan_steps", h_gan.steps, display=False)
 glue("ch9b_vae_steps", h_vae.steps, display=False)
 ranked = sorted(cas, key=cas.get, reverse=True)
 glue("ch9b_cas_order", gt.Text(" > ".join(ranked)), display=False)
-"""),
-md(r"""
-Trained on real images the classifier reaches {glue:text}`ch9b_cas_real:.2f` % on the real test set; trained only on
-the conditional DCGAN's samples ({glue:text}`ch9b_gan_steps` training steps) it reaches
-{glue:text}`ch9b_cas_gan:.2f` %, and on the conditional VAE's ({glue:text}`ch9b_vae_steps` steps)
-{glue:text}`ch9b_cas_vae:.2f` %. In this run the ranking is {glue:text}`ch9b_cas_order`. The gap to the real-data
-row is the measurement: it is how much of what a classifier needs the generator failed to capture. The conditional
-VAE's training images are decoder *means* — each the average of many plausible digits, blurred (figure above) — and
-a classifier trained on blurred digits transfers poorly to sharp ones; the GAN's samples are sharp but, as chapter 5
-measured, cover each class less fully than the real data. Lesort et al. (2018, *Training Discriminative Models to Evaluate
-Generative Ones*) report the right-hand column with their own, longer-trained models and classifier; their setting
-differs from ours, so the column orients, it is not a target. Ravuri & Vinyals found the same ordering at ImageNet
-scale — CAS far below real-data accuracy even for generators with excellent FID — which is why "generated data can
-replace real data" needs a number every time it is claimed.
 
-### Augmentation with few labels
 
-The articles' claim is about *augmentation*: a classifier short of labelled data does better with generated data
-added. The honest test trains the generative models on **the same labelled images** the classifier gets — a
-generator trained on all 60,000 images would smuggle in the data the classifier is supposed to lack. For
-{glue:text}`ch9b_aug_sizes` labelled images (equally many per class) and {glue:text}`ch9b_aug_seeds` seeds each, we
-train a conditional DCGAN and a conditional VAE on the labelled subset only, draw {glue:text}`ch9b_aug_m` labelled
-images from each, and train three classifiers with the same number of steps: on the real subset, on the real
-subset plus the GAN's images, and on the real subset plus the VAE's.
-"""),
-code(r"""
+# %% [markdown]
+# Trained on real images the classifier reaches {glue:text}`ch9b_cas_real:.2f` % on the real test set; trained only on
+# the conditional DCGAN's samples ({glue:text}`ch9b_gan_steps` training steps) it reaches
+# {glue:text}`ch9b_cas_gan:.2f` %, and on the conditional VAE's ({glue:text}`ch9b_vae_steps` steps)
+# {glue:text}`ch9b_cas_vae:.2f` %. In this run the ranking is {glue:text}`ch9b_cas_order`. The gap to the real-data
+# row is the measurement: it is how much of what a classifier needs the generator failed to capture. The conditional
+# VAE's training images are decoder *means* — each the average of many plausible digits, blurred (figure above) — and
+# a classifier trained on blurred digits transfers poorly to sharp ones; the GAN's samples are sharp but, as {numref}`chapter %s <ch-evaluation>`
+# measured, cover each class less fully than the real data. Lesort et al. (2018, *Training Discriminative Models to Evaluate
+# Generative Ones*) report the right-hand column with their own, longer-trained models and classifier; their setting
+# differs from ours, so the column orients, it is not a target. Ravuri & Vinyals found the same ordering at ImageNet
+# scale — CAS far below real-data accuracy even for generators with excellent FID — which is why "generated data can
+# replace real data" needs a number every time it is claimed.
+#
+# ### Augmentation with few labels
+#
+# The articles' claim is about *augmentation*: a classifier short of labelled data does better with generated data
+# added. The honest test trains the generative models on **the same labelled images** the classifier gets — a
+# generator trained on all 60,000 images would smuggle in the data the classifier is supposed to lack. For
+# {glue:text}`ch9b_aug_sizes` labelled images (equally many per class) and {glue:text}`ch9b_aug_seeds` seeds each, we
+# train a conditional DCGAN and a conditional VAE on the labelled subset only, draw {glue:text}`ch9b_aug_m` labelled
+# images from each, and train three classifiers with the same number of steps: on the real subset, on the real
+# subset plus the GAN's images, and on the real subset plus the VAE's.
+
+# %%
 # NBVAL_CHECK_OUTPUT
 def balanced_subset(labels, n, seed):
     # indices of n images, n // 10 of each class, drawn with `seed`
@@ -153,8 +144,8 @@ def balanced_subset(labels, n, seed):
 
 demo = balanced_subset(torch.arange(100) % 10, 20, seed=1)
 print(len(demo), "indices,", torch.bincount(demo % 10, minlength=10).tolist(), "per class")
-"""),
-code(r"""
+
+# %%
 SIZES = [100, 300, 1000] if P.name != "smoke" else [100, 300]
 SEEDS_AUG = list(range(P.seeds))
 EVAL = (test.images, test.labels) if P.name != "smoke" else (test.images[:1000], test.labels[:1000])
@@ -192,8 +183,8 @@ for n_lab in SIZES:
             "real + VAE": classifier_accuracy(torch.cat([xs, xv]), torch.cat([ys, ym]), seed)}
     print(f"{n_lab:>5} labels: " + ", ".join(
         f"{k} {torch.tensor([aug[(n_lab, s)][k] for s in SEEDS_AUG]).mean():.1f} %" for k in aug[(n_lab, 0)]))
-"""),
-code(r"""
+
+# %%
 KINDS = ["real only", "real + GAN", "real + VAE"]
 
 
@@ -219,32 +210,33 @@ glue("ch9b_aug_verdict", gt.Text("; ".join(verdicts)), display=False)
 glue("ch9b_aug_sizes", gt.Text(", ".join(str(n) for n in SIZES)), display=False)
 glue("ch9b_aug_seeds", len(SEEDS_AUG), display=False)
 glue("ch9b_aug_m", M, display=False)
-"""),
-md(r"""
-In the stored run: {glue:text}`ch9b_aug_verdict` ("helped" or "hurt" only where the difference exceeds twice the
-larger seed-to-seed standard deviation). A generator trained on the same few images cannot know more than those
-images; what it can add is variation within what it saw, and the table says whether that variation was worth more
-to the classifier than the noise and blur it brings. This is the measurement behind every "generative models
-augment scarce data" claim, and the reason to distrust the claim without it. One design choice shapes the answer: the mixture adds
-{glue:text}`ch9b_aug_m` generated images to at most 1,000 real ones, so the classifier mostly learns the
-generator's version of each digit. Fewer generated images, or real images weighted more, are the obvious variations
-(exercise 4 below).
 
-:::{admonition} Image-to-image translation
-:class: note
-Unpaired image-to-image translation with CycleGAN (article 004) has a chapter of its own, {doc}`09c_cyclegan`: thin
-and thick MNIST digits from disjoint images, with a fixed classifier measuring whether the digit survives the
-translation and the round trip.
-:::
 
-## Anomaly detection with a VAE's likelihood
+# %% [markdown]
+# In the stored run: {glue:text}`ch9b_aug_verdict` ("helped" or "hurt" only where the difference exceeds twice the
+# larger seed-to-seed standard deviation). A generator trained on the same few images cannot know more than those
+# images; what it can add is variation within what it saw, and the table says whether that variation was worth more
+# to the classifier than the noise and blur it brings. This is the measurement behind every "generative models
+# augment scarce data" claim, and the reason to distrust the claim without it. One design choice shapes the answer: the mixture adds
+# {glue:text}`ch9b_aug_m` generated images to at most 1,000 real ones, so the classifier mostly learns the
+# generator's version of each digit. Fewer generated images, or real images weighted more, are the obvious variations
+# (exercise 4 below).
+#
+# :::{admonition} Image-to-image translation
+# :class: note
+# Unpaired image-to-image translation with CycleGAN (article 004) has a chapter of its own, {doc}`12_cyclegan`: thin
+# and thick MNIST digits from disjoint images, with a fixed classifier measuring whether the digit survives the
+# translation and the round trip.
+# :::
+#
+# ## Anomaly detection with a VAE's likelihood
+#
+# A model of $p(x)$ should give low likelihood to inputs unlike its training data, so $-\log p(x)$ — here its upper
+# bound, the negative ELBO — is a natural anomaly score. We train the VAE of {doc}`09_vae` on MNIST and score MNIST test
+# images (in distribution) and Fashion-MNIST test images (out of distribution); then we swap the roles. Performance is
+# the area under the ROC curve (AUROC): 1 means every anomaly scores higher than every normal image, 0.5 is chance.
 
-A model of $p(x)$ should give low likelihood to inputs unlike its training data, so $-\log p(x)$ — here its upper
-bound, the negative ELBO — is a natural anomaly score. We train the VAE of {doc}`08_vae` on MNIST and score MNIST test
-images (in distribution) and Fashion-MNIST test images (out of distribution); then we swap the roles. Performance is
-the area under the ROC curve (AUROC): 1 means every anomaly scores higher than every normal image, 0.5 is chance.
-"""),
-code(r"""
+# %%
 def neg_elbo(model, images, batch=1000):
     # per-image negative ELBO (nats) on a fixed binarisation of `images`, in the VAE's eval mode
     g = torch.Generator(device=device).manual_seed(SEED)
@@ -280,8 +272,8 @@ glue("ch9b_reverse", gt.Text(
     if auroc["fashion-mnist"] < 0.5 else
     "above 0.5, but far below the other direction" if auroc["fashion-mnist"] < auroc["mnist"] - 0.1 else
     "about as good as the other direction"), display=False)
-"""),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.", "name": "fig-ch9b-ood"}}
 fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
 for ax, normal, other in ((axes[0], "mnist", "fashion-mnist"), (axes[1], "fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
@@ -297,62 +289,57 @@ for normal, other in (("mnist", "fashion-mnist"), ("fashion-mnist", "mnist")):
 axes[2].plot([0, 1], [0, 1], "k:", lw=1)
 axes[2].set_xlabel("false positive rate"); axes[2].set_ylabel("true positive rate"); axes[2].legend(fontsize=8)
 plt.tight_layout(); plt.show()
-""", caption="""Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE
-trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.""", name="fig-ch9b-ood"),
-md(r"""
-Trained on MNIST, the VAE flags Fashion-MNIST images with AUROC {glue:text}`ch9b_auroc_mnist:.3f`. Trained on
-Fashion-MNIST, it should flag MNIST digits; it scores {glue:text}`ch9b_auroc_fashion:.3f` — {glue:text}`ch9b_reverse`.
-This is the failure Nalisnick et al. (*Do Deep Generative Models Know What They Don't Know?*, ICLR
-2019) reported for VAEs, flows and autoregressive models: likelihood is dominated by how *simple* an image is —
-MNIST digits are mostly black background, which any model of greyscale images predicts cheaply — not by whether it
-resembles the training data. A likelihood ratio against a generic "background" model, or a score on features rather
-than pixels, corrects much of it (Ren et al., 2019; Serrà et al., 2020). The lesson for the articles' medical and
-security applications: "the model has never seen this" and "the model assigns this low likelihood" are different
-statements, and only measurement tells which one holds.
 
-## Creative generation, art and style
+# %% [markdown]
+# Trained on MNIST, the VAE flags Fashion-MNIST images with AUROC {glue:text}`ch9b_auroc_mnist:.3f`. Trained on
+# Fashion-MNIST, it should flag MNIST digits; it scores {glue:text}`ch9b_auroc_fashion:.3f` — {glue:text}`ch9b_reverse`.
+# This is the failure Nalisnick et al. (*Do Deep Generative Models Know What They Don't Know?*, ICLR
+# 2019) reported for VAEs, flows and autoregressive models: likelihood is dominated by how *simple* an image is —
+# MNIST digits are mostly black background, which any model of greyscale images predicts cheaply — not by whether it
+# resembles the training data. A likelihood ratio against a generic "background" model, or a score on features rather
+# than pixels, corrects much of it (Ren et al., 2019; Serrà et al., 2020). The lesson for the articles' medical and
+# security applications: "the model has never seen this" and "the model assigns this low likelihood" are different
+# statements, and only measurement tells which one holds.
+#
+# ## Creative generation, art and style
+#
+# Image generation as an application is what {doc}`07_dcgan` and {doc}`10_vae_latent` do: class-conditional samples on request
+# ({doc}`07_dcgan`), smooth interpolations and a style space shared across classes ({doc}`10_vae_latent`,
+# {doc}`a3_explorers`). The articles' art examples are mostly something else: DeepArt and "paintings in the style of
+# van Gogh" (articles 001 and 004) are **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one
+# image to match another's content features and a painting's feature statistics in a fixed classifier — no generator is
+# trained, and nothing is sampled ({ref}`E004.2 <erratum-004-2>`). GAN-based art exists (e.g. StyleGAN portraits;
+# Karras et al., 2019), and today's text-to-image tools are diffusion models (chapter {doc}`13_challenges`).
+#
+# ## Text, speech, medicine, business: what changes
+#
+# - **Text** is a sequence of discrete tokens. A GAN's generator cannot pass gradients through sampling a token, and
+#   language GANs trained with workarounds (policy gradients, Gumbel-softmax) have not matched maximum-likelihood
+#   models (Caccia et al., 2020); text generation today is autoregressive transformers trained on next-token
+#   likelihood ({ref}`E000.5 <erratum-000-5>`).
+# - **Speech and audio** are long, high-rate signals. GANs do matter here, as fast *vocoders* that turn spectrograms into
+#   waveforms (MelGAN, Kumar et al., 2019; HiFi-GAN, Kong et al., 2020), inside systems whose content model is
+#   autoregressive or diffusion-based.
+# - **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (the
+#   memorisation check of {doc}`13_challenges`), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
+#   for training must be validated on real held-out patients — a CAS-style test — and its use is regulated as patient
+#   data is.
+# - **Business content** (advertising copy, product descriptions) is text generation, i.e. language models, with
+#   the provenance and labelling duties listed in {doc}`13_challenges`.
+#
+# :::{admonition} Try it yourself
+# :class: seealso
+# 1. Train the CAS classifier on real *plus* generated images (twice the data). Does accuracy on the real test set
+#    rise, fall or stay within noise? Repeat with three seeds before you answer.
+# 2. Score the anomaly detector with the reconstruction error $\lVert x - \hat x\rVert^2$ instead of the negative
+#    ELBO. Does the Fashion-MNIST-trained detector still prefer MNIST?
+# 3. Divide each image's negative ELBO by the same image's score under a VAE trained on *both* datasets (a likelihood
+#    ratio). What happens to the two AUROCs?
+# 4. In the augmentation experiment, add 100 or 500 generated images instead of 5,000. Is there a ratio of generated
+#    to real images at which augmentation helps at 100 labels? Report mean ± sd over the seeds.
+# :::
 
-Image generation as an application is what {doc}`07_dcgan` and {doc}`09_vae_latent` do: class-conditional samples on request
-({doc}`07_dcgan`), smooth interpolations and a style space shared across classes ({doc}`09_vae_latent`,
-{doc}`a3_explorers`). The articles' art examples are mostly something else: DeepArt and "paintings in the style of
-van Gogh" (articles 001 and 004) are **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one
-image to match another's content features and a painting's feature statistics in a fixed classifier — no generator is
-trained, and nothing is sampled ({ref}`E004.2 <erratum-004-2>`). GAN-based art exists (e.g. StyleGAN portraits;
-Karras et al., 2019), and today's text-to-image tools are diffusion models (chapter {doc}`10_challenges`).
-
-## Text, speech, medicine, business: what changes
-
-- **Text** is a sequence of discrete tokens. A GAN's generator cannot pass gradients through sampling a token, and
-  language GANs trained with workarounds (policy gradients, Gumbel-softmax) have not matched maximum-likelihood
-  models (Caccia et al., 2020); text generation today is autoregressive transformers trained on next-token
-  likelihood ({ref}`E000.5 <erratum-000-5>`).
-- **Speech and audio** are long, high-rate signals. GANs do matter here, as fast *vocoders* that turn spectrograms into
-  waveforms (MelGAN, Kumar et al., 2019; HiFi-GAN, Kong et al., 2020), inside systems whose content model is
-  autoregressive or diffusion-based.
-- **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (the
-  memorisation check of {doc}`10_challenges`), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
-  for training must be validated on real held-out patients — a CAS-style test — and its use is regulated as patient
-  data is.
-- **Business content** (advertising copy, product descriptions) is text generation, i.e. language models, with
-  the provenance and labelling duties listed in {doc}`10_challenges`.
-
-:::{admonition} Try it yourself
-:class: seealso
-1. Train the CAS classifier on real *plus* generated images (twice the data). Does accuracy on the real test set
-   rise, fall or stay within noise? Repeat with three seeds before you answer.
-2. Score the anomaly detector with the reconstruction error $\lVert x - \hat x\rVert^2$ instead of the negative
-   ELBO. Does the Fashion-MNIST-trained detector still prefer MNIST?
-3. Divide each image's negative ELBO by the same image's score under a VAE trained on *both* datasets (a likelihood
-   ratio). What happens to the two AUROCs?
-4. In the augmentation experiment, add 100 or 500 generated images instead of 5,000. Is there a ratio of generated
-   to real images at which augmentation helps at 100 labels? Report mean ± sd over the seeds.
-:::
-"""),
-code(r"""
+# %%
 glue("ch9b_profile", gt.Text(P.name), display=False)
 glue("ch9b_device", gt.Text(str(device)), display=False)
 glue("ch9b_seconds", time.perf_counter() - T0, display=False)
-"""),
-]
-
-write(cells, Path(__file__).resolve().parents[2] / "chapters" / "09b_applications.ipynb")

@@ -1,32 +1,23 @@
-"""Source of chapters/07_dcgan.ipynb. Run: python tools/nbsrc/07_dcgan.py, then
-`make notebooks PROFILE=cpu NOTEBOOKS=chapters/07_dcgan.ipynb`."""
+# %% [markdown]
+# (ch-dcgan)=
+# # Convolutional and conditional GANs
+#
+# {numref}`Chapter %s <ch-first-gan>`'s generator is fully connected: it has no idea that neighbouring pixels belong together, and its digits
+# are speckled. The **{term}`DCGAN`** (deep convolutional GAN, 深度卷积生成对抗网络; Radford et al., 2016) builds both
+# networks from convolutions. Source article 002 gives a DCGAN and says it generates handwritten digits from
+# MNIST. It cannot: this chapter first runs its networks shape by shape to show where they break, then trains a
+# DCGAN built for 28×28 greyscale images on MNIST and on Fashion-MNIST, and finally a **{term}`conditional GAN`**
+# (条件生成对抗网络) that draws the digit — or garment — you ask for. The errata appendix runs the article's whole listing, training loop
+# included, fix by fix ({ref}`E002.7 <erratum-002-7>`).
+#
+# :::{admonition} What this chapter needs
+# :class: tip
+# The stored run used profile **{glue:text}`ch7_profile`** on **{glue:text}`ch7_device`** and took
+# {glue:text}`ch7_seconds:.0f` s: four GANs of {glue:text}`dcgan_steps` steps each. The `gpu` profile trains
+# wider networks for far longer.
+# :::
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-from nbbuild import code, md, write  # noqa: E402
-
-cells = [
-md(r"""
-# Convolutional and conditional GANs
-
-Chapter 2's generator is fully connected: it has no idea that neighbouring pixels belong together, and its digits
-are speckled. The **{term}`DCGAN`** (deep convolutional GAN, 深度卷积生成对抗网络; Radford et al., 2016) builds both
-networks from convolutions. Source article 002 gives a DCGAN and says it generates handwritten digits from
-MNIST. It cannot: this chapter first runs its networks shape by shape to show where they break, then trains a
-DCGAN built for 28×28 greyscale images on MNIST and on Fashion-MNIST, and finally a **{term}`conditional GAN`**
-(条件生成对抗网络) that draws the digit — or garment — you ask for. The errata appendix runs the article's whole listing, training loop
-included, fix by fix ({ref}`E002.7 <erratum-002-7>`).
-
-:::{admonition} What this chapter needs
-:class: tip
-The stored run used profile **{glue:text}`ch7_profile`** on **{glue:text}`ch7_device`** and took
-{glue:text}`ch7_seconds:.0f` s: four GANs of {glue:text}`dcgan_steps` steps each. The `gpu` profile trains
-wider networks for far longer.
-:::
-"""),
-code(r"""
+# %%
 import time
 
 import matplotlib.pyplot as plt
@@ -43,17 +34,18 @@ T0 = time.perf_counter()
 P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
-"""),
-md(r"""
-## Article 002's DCGAN, shape by shape
 
-Its generator maps noise of shape `(N, 100, 1, 1)` through four transposed convolutions; its discriminator
-mirrors them with four convolutions. A transposed convolution with kernel $k$, stride $s$ and padding $p$ turns a
-side of length $n$ into $(n - 1)s - 2p + k$; a convolution turns $n$ into $\lfloor (n + 2p - k)/s \rfloor + 1$.
-Rather than trust the arithmetic, we push tensors through the article's layers (copied verbatim) and print every
-shape:
-"""),
-code(r"""
+
+# %% [markdown]
+# ## Article 002's DCGAN, shape by shape
+#
+# Its generator maps noise of shape `(N, 100, 1, 1)` through four transposed convolutions; its discriminator
+# mirrors them with four convolutions. A transposed convolution with kernel $k$, stride $s$ and padding $p$ turns a
+# side of length $n$ into $(n - 1)s - 2p + k$; a convolution turns $n$ into $\lfloor (n + 2p - k)/s \rfloor + 1$.
+# Rather than trust the arithmetic, we push tensors through the article's layers (copied verbatim) and print every
+# shape:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 class ArticleGenerator(nn.Module):            # article 002, verbatim
     def __init__(self):
@@ -109,25 +101,25 @@ try:
     transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))(torch.zeros(1, 28, 28))
 except RuntimeError as err:
     print("article's Normalize on a 1-channel MNIST image: ERROR", str(err).splitlines()[0][:90])
-"""),
-md(r"""
-Four independent problems, each visible above:
 
-1. **The generator makes 32×32 colour images** (1 → 4 → 8 → 16 → 32, with 3 channels): the DCGAN recipe for
-   CIFAR-style data, not MNIST's 28×28 grey digits. Nothing it produces could be compared with a training image.
-2. **The discriminator cannot read MNIST.** It expects 3 channels; even with the digit copied to three channels,
-   28 → 14 → 7 → 3 leaves a 3×3 map, and the last 4×4 convolution does not fit.
-3. **The discriminator averages over the batch** (`.mean(0)`): it returns one probability for the whole batch,
-   which `BCELoss` then compares with a label per image — one verdict cannot tell real images from fakes one by
-   one.
-4. **The data pipeline fails first**: `Normalize` with three means on a one-channel image raises an error before
-   any network runs. (The training loop also repeats chapter 2's ordering bug: the generator's loss is computed
-   through a discriminator that `optimizer_D.step()` then changes in place.)
+# %% [markdown]
+# Four independent problems, each visible above:
+#
+# 1. **The generator makes 32×32 colour images** (1 → 4 → 8 → 16 → 32, with 3 channels): the DCGAN recipe for
+#    CIFAR-style data, not MNIST's 28×28 grey digits. Nothing it produces could be compared with a training image.
+# 2. **The discriminator cannot read MNIST.** It expects 3 channels; even with the digit copied to three channels,
+#    28 → 14 → 7 → 3 leaves a 3×3 map, and the last 4×4 convolution does not fit.
+# 3. **The discriminator averages over the batch** (`.mean(0)`): it returns one probability for the whole batch,
+#    which `BCELoss` then compares with a label per image — one verdict cannot tell real images from fakes one by
+#    one.
+# 4. **The data pipeline fails first**: `Normalize` with three means on a one-channel image raises an error before
+#    any network runs. (The training loop also repeats {numref}`chapter %s <ch-first-gan>`'s ordering bug: the generator's loss is computed
+#    through a discriminator that `optimizer_D.step()` then changes in place.)
+#
+# The fix is the architecture, not the data: for 28×28 images, project the noise to a 7×7 map and upsample twice,
+# 7 → 14 → 28; the discriminator mirrors it, 28 → 14 → 7, and ends in one logit per image.
 
-The fix is the architecture, not the data: for 28×28 images, project the noise to a 7×7 map and upsample twice,
-7 → 14 → 28; the discriminator mirrors it, 28 → 14 → 7, and ends in one logit per image.
-"""),
-code(r"""
+# %%
 # NBVAL_CHECK_OUTPUT
 W = 32
 G_show, D_show = gt.models.DCGANGenerator(width=W), gt.models.DCGANDiscriminator(width=W)
@@ -140,15 +132,15 @@ for layer in G_show.net:
         print(f"  ConvTranspose2d(k=4, s=2, p=1) -> {tuple(h.shape)}")
 print(f"discriminator: {tuple(h.shape)} -> logits {tuple(D_show(h).shape)}")
 print(f"parameters (width {W}): G {gt.count_parameters(G_show):,}  D {gt.count_parameters(D_show):,}")
-"""),
-md(r"""
-Radford et al. also fixed the details that make DCGANs train: every convolution initialised from
-$\mathcal{N}(0, 0.02)$, BatchNorm weights from $\mathcal{N}(1, 0.02)$ with zero biases (`gt.models.dcgan_init`,
-applied by both networks); BatchNorm in the generator and in every discriminator layer but the first; ReLU in the
-generator and LeakyReLU(0.2) in the discriminator; and Adam with learning rate $2 \times 10^{-4}$ and
-$\beta_1 = 0.5$ — `train_gan`'s defaults. The initialisation, measured:
-"""),
-code(r"""
+
+# %% [markdown]
+# Radford et al. also fixed the details that make DCGANs train: every convolution initialised from
+# $\mathcal{N}(0, 0.02)$, BatchNorm weights from $\mathcal{N}(1, 0.02)$ with zero biases (`gt.models.dcgan_init`,
+# applied by both networks); BatchNorm in the generator and in every discriminator layer but the first; ReLU in the
+# generator and LeakyReLU(0.2) in the discriminator; and Adam with learning rate $2 \times 10^{-4}$ and
+# $\beta_1 = 0.5$ — `train_gan`'s defaults. The initialisation, measured:
+
+# %%
 # NBVAL_CHECK_OUTPUT
 torch.manual_seed(0)
 G_init = gt.models.DCGANGenerator(width=64)
@@ -156,15 +148,15 @@ conv_w = torch.cat([m.weight.flatten() for m in G_init.modules() if isinstance(m
 bn_w = torch.cat([m.weight.flatten() for m in G_init.modules() if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d))])
 print(f"conv/linear weights: mean {conv_w.mean():+.4f}, std {conv_w.std():.4f}   (target 0, 0.02)")
 print(f"BatchNorm weights:   mean {bn_w.mean():+.4f}, std {bn_w.std():.4f}   (target 1, 0.02)")
-"""),
-md(r"""
-## Training a DCGAN on MNIST and on Fashion-MNIST
 
-One function trains a DCGAN on a dataset and evaluates it with the metrics of chapter 5 against the test split:
-FID as a multiple of the real-vs-real floor, precision, recall and class coverage, all from
-{glue:text}`n_eval` images.
-"""),
-code(r"""
+# %% [markdown]
+# ## Training a DCGAN on MNIST and on Fashion-MNIST
+#
+# One function trains a DCGAN on a dataset and evaluates it with the metrics of {numref}`chapter %s <ch-evaluation>` against the test split:
+# FID as a multiple of the real-vs-real floor, precision, recall and class coverage, all from
+# {glue:text}`n_eval` images.
+
+# %%
 SEED = 0
 N_EVAL = min(P.metric_samples, 10000)
 STEPS = P.dcgan_steps
@@ -210,49 +202,45 @@ for name, (_, hist, s) in runs.items():
     glue(f"{key}_seconds", hist.seconds, display=False)
 glue("n_eval", N_EVAL, display=False)
 glue("dcgan_steps", STEPS, display=False)
-"""),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Sixty-four samples from each DCGAN (the same fixed noise for both). Compare the strokes with chapter 2's fully connected generator: convolutions produce smooth, connected strokes and garment outlines.", "name": "fig-ch7-dcgan-samples"}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 6.2))
 for ax, (name, (G, hist, s)) in zip(axes, runs.items()):
     gt.show_images(hist.snapshots[-1], nrow=8, ax=ax, title=f"DCGAN, {name}, {hist.steps} steps")
 plt.tight_layout(); plt.show()
-""", caption=r"""Sixty-four samples from each DCGAN (the same fixed noise for both). Compare the strokes with chapter
-2's fully connected generator: convolutions produce smooth, connected strokes and garment outlines.""",
-name="fig-ch7-dcgan-samples"),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Sample evolution of the MNIST DCGAN: the same 16 noise vectors at evenly spaced steps from initialisation to the end.", "name": "fig-ch7-evolution"}}
 G, hist, _ = runs["mnist"]
 gt.plot_snapshots(hist, n=16, nrow=4)
 plt.show()
-""", caption=r"""Sample evolution of the MNIST DCGAN: the same 16 noise vectors at evenly spaced steps from
-initialisation to the end.""", name="fig-ch7-evolution"),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Training dynamics of the MNIST DCGAN: losses, the discriminator's mean outputs on real and generated images, and the norms of both networks' gradients (moving averages).", "name": "fig-ch7-dynamics"}}
 fig, axes = plt.subplots(1, 3, figsize=(15, 3.6))
 gt.plot_gan_history(hist, axes=axes[:2])
 gt.plot_gradient_norms(hist, ax=axes[2])
 plt.tight_layout(); plt.show()
-""", caption=r"""Training dynamics of the MNIST DCGAN: losses, the discriminator's mean outputs on real and
-generated images, and the norms of both networks' gradients (moving averages).""", name="fig-ch7-dynamics"),
-md(r"""
-After {glue:text}`dcgan_steps` steps the MNIST DCGAN reaches FID {glue:text}`mnist_fid:.1f`
-({glue:text}`mnist_ratio:.0f` times the real-vs-real floor) with precision {glue:text}`mnist_precision:.2f`,
-recall {glue:text}`mnist_recall:.2f` and {glue:text}`mnist_classes` of 10 classes present; the Fashion-MNIST
-DCGAN reaches FID {glue:text}`fashion_mnist_fid:.1f` ({glue:text}`fashion_mnist_ratio:.0f` times its floor),
-precision {glue:text}`fashion_mnist_precision:.2f`, recall {glue:text}`fashion_mnist_recall:.2f` and
-{glue:text}`fashion_mnist_classes` classes. Training took {glue:text}`mnist_seconds:.0f` s and
-{glue:text}`fashion_mnist_seconds:.0f` s. These are short runs; chapter 5's table compares models at the same
-sample size, and the `gpu` profile trains for {glue:text}`gpu_steps` steps.
 
-## Conditional GANs: asking for a class
+# %% [markdown]
+# After {glue:text}`dcgan_steps` steps the MNIST DCGAN reaches FID {glue:text}`mnist_fid:.1f`
+# ({glue:text}`mnist_ratio:.0f` times the real-vs-real floor) with precision {glue:text}`mnist_precision:.2f`,
+# recall {glue:text}`mnist_recall:.2f` and {glue:text}`mnist_classes` of 10 classes present; the Fashion-MNIST
+# DCGAN reaches FID {glue:text}`fashion_mnist_fid:.1f` ({glue:text}`fashion_mnist_ratio:.0f` times its floor),
+# precision {glue:text}`fashion_mnist_precision:.2f`, recall {glue:text}`fashion_mnist_recall:.2f` and
+# {glue:text}`fashion_mnist_classes` classes. Training took {glue:text}`mnist_seconds:.0f` s and
+# {glue:text}`fashion_mnist_seconds:.0f` s. These are short runs; {numref}`chapter %s <ch-evaluation>`'s table compares models at the same
+# sample size, and the `gpu` profile trains for {glue:text}`gpu_steps` steps.
+#
+# ## Conditional GANs: asking for a class
+#
+# An unconditional generator decides by itself which digit to draw. A **conditional GAN** (Mirza & Osindero,
+# 2014) gives both networks the class label $y$: the generator models $p(x \mid y)$ and the discriminator judges
+# whether $x$ is a real example *of class $y$*. Here the generator concatenates a learned embedding of $y$ to the
+# noise, and the discriminator is a *projection discriminator* (Miyato & Koyama, 2018): its logit is
+# $\psi(h(x)) + \langle e_y, h(x) \rangle$, where $h(x)$ are its features and $e_y$ a learned vector per class.
+# The training loop is unchanged: `gt.train_gan` sees that the generator has a `num_classes` attribute and passes
+# each batch's labels to both networks.
 
-An unconditional generator decides by itself which digit to draw. A **conditional GAN** (Mirza & Osindero,
-2014) gives both networks the class label $y$: the generator models $p(x \mid y)$ and the discriminator judges
-whether $x$ is a real example *of class $y$*. Here the generator concatenates a learned embedding of $y$ to the
-noise, and the discriminator is a *projection discriminator* (Miyato & Koyama, 2018): its logit is
-$\psi(h(x)) + \langle e_y, h(x) \rangle$, where $h(x)$ are its features and $e_y$ a learned vector per class.
-The training loop is unchanged: `gt.train_gan` sees that the generator has a `num_classes` attribute and passes
-each batch's labels to both networks.
-"""),
-code(r"""
+# %%
 cruns = {name: train_and_score(name, conditional=True) for name in ("mnist", "fashion-mnist")}
 label_acc = {}
 for name, (G, hist, s) in cruns.items():
@@ -267,8 +255,8 @@ for name, (G, hist, s) in cruns.items():
     glue(f"c_{key}_classes", s["classes_covered"], display=False)
     print(f"{name:>13}: the classifier agrees with the requested class for {label_acc[name]:.1%} of samples; "
           f"FID {s['fid']:.2f} ({s['fid_ratio']:.0f}x floor), precision {s['precision']:.3f}, recall {s['recall']:.3f}")
-"""),
-code(r"""
+
+# %% mystnb={"figure": {"caption": "Class-controlled samples: each row asks for one class, each column uses one fixed noise vector for every class. Within a column the style (slant, thickness, for garments the shape and brightness) tends to stay while the class changes: the noise carries the style, the label the content.", "name": "fig-ch7-conditional"}}
 fig, axes = plt.subplots(1, 2, figsize=(12, 7.2))
 noise = torch.randn(8, 100, generator=torch.Generator().manual_seed(SEED + 3))
 for ax, (name, (G, _, _)) in zip(axes, cruns.items()):
@@ -284,45 +272,38 @@ for ax, (name, (G, _, _)) in zip(axes, cruns.items()):
     for spine in ax.spines.values():
         spine.set_visible(False)
 plt.tight_layout(); plt.show()
-""", caption=r"""Class-controlled samples: each row asks for one class, each column uses one fixed noise vector
-for every class. Within a column the style (slant, thickness, for garments the shape and brightness) tends to
-stay while the class changes: the noise carries the style, the label the content.""",
-name="fig-ch7-conditional"),
-md(r"""
-The classifier of chapter 5 agrees with the requested class for {glue:text}`c_mnist_acc:.1f`% of the
-conditional MNIST samples and {glue:text}`c_fashion_mnist_acc:.1f`% of the Fashion-MNIST ones (on real test
-images the classifier itself is right {glue:text}`clf_mnist_acc:.1f`% and {glue:text}`clf_fashion_mnist_acc:.1f`%
-of the time). Conditioning also guards against one failure mode: a generator that must produce every label in
-turn cannot silently drop a class, because the discriminator judges its samples *for that label*.
-{glue:text}`c_mnist_classes` of 10 MNIST classes receive at least 1% of the conditional samples (unconditional
-DCGAN: {glue:text}`mnist_classes`).
 
-## Summary
+# %% [markdown]
+# The classifier of {numref}`chapter %s <ch-evaluation>` agrees with the requested class for {glue:text}`c_mnist_acc:.1f`% of the
+# conditional MNIST samples and {glue:text}`c_fashion_mnist_acc:.1f`% of the Fashion-MNIST ones (on real test
+# images the classifier itself is right {glue:text}`clf_mnist_acc:.1f`% and {glue:text}`clf_fashion_mnist_acc:.1f`%
+# of the time). Conditioning also guards against one failure mode: a generator that must produce every label in
+# turn cannot silently drop a class, because the discriminator judges its samples *for that label*.
+# {glue:text}`c_mnist_classes` of 10 MNIST classes receive at least 1% of the conditional samples (unconditional
+# DCGAN: {glue:text}`mnist_classes`).
+#
+# ## Summary
+#
+# * Article 002's DCGAN is a 32×32×3 (CIFAR-sized) model: it cannot read or produce MNIST. For 28×28 images,
+#   upsample 7 → 14 → 28 and mirror it in the discriminator — check shapes by running the layers, not by eye.
+# * DCGAN's recipe: convolutions, BatchNorm, ReLU/LeakyReLU, $\mathcal{N}(0, 0.02)$ initialisation, Adam 2e-4 with
+#   $\beta_1 = 0.5$.
+# * A conditional GAN feeds the label to both networks; the classifier agreement rate measures whether the
+#   generator obeys it.
+# * The next chapter, {doc}`08_variants_mnist`, trains this DCGAN with each loss of {numref}`chapter %s <ch-gan-variants>` and compares them
+#   on MNIST.
+#
+# :::{admonition} Try it yourself
+# :class: seealso
+# 1. Train the DCGAN with the WGAN-GP loss of {numref}`chapter %s <ch-gan-variants>` (`loss="wgan-gp"`). The gradient penalty is defined per
+#    sample, so build the discriminator with `batchnorm=False`. Compare the FID ratio at the same number of steps.
+# 2. Interpolate between two noise vectors for a fixed class: does the style change smoothly?
+# 3. Ask the conditional MNIST generator for a class with a label embedding half-way between two classes' rows
+#    (`G.embed.weight`). What does it draw?
+# :::
 
-* Article 002's DCGAN is a 32×32×3 (CIFAR-sized) model: it cannot read or produce MNIST. For 28×28 images,
-  upsample 7 → 14 → 28 and mirror it in the discriminator — check shapes by running the layers, not by eye.
-* DCGAN's recipe: convolutions, BatchNorm, ReLU/LeakyReLU, $\mathcal{N}(0, 0.02)$ initialisation, Adam 2e-4 with
-  $\beta_1 = 0.5$.
-* A conditional GAN feeds the label to both networks; the classifier agreement rate measures whether the
-  generator obeys it.
-* The next chapter, {doc}`07b_variants_mnist`, trains this DCGAN with each loss of chapter 6 and compares them
-  on MNIST.
-
-:::{admonition} Try it yourself
-:class: seealso
-1. Train the DCGAN with the WGAN-GP loss of chapter 6 (`loss="wgan-gp"`). The gradient penalty is defined per
-   sample, so build the discriminator with `batchnorm=False`. Compare the FID ratio at the same number of steps.
-2. Interpolate between two noise vectors for a fixed class: does the style change smoothly?
-3. Ask the conditional MNIST generator for a class with a label embedding half-way between two classes' rows
-   (`G.embed.weight`). What does it draw?
-:::
-"""),
-code(r"""
+# %%
 glue("gpu_steps", gt.get_profile("gpu").dcgan_steps, display=False)
 glue("ch7_profile", gt.Text(P.name), display=False)
 glue("ch7_device", gt.Text(str(device)), display=False)
 glue("ch7_seconds", time.perf_counter() - T0, display=False)
-"""),
-]
-
-write(cells, Path(__file__).resolve().parents[2] / "chapters" / "07_dcgan.ipynb")

@@ -1,0 +1,467 @@
+# %% [markdown]
+# (ch-first-gan)=
+# # Your first GAN
+#
+# This chapter trains the GAN of source article 000 — two fully connected networks — on MNIST, and looks at what
+# happens along the way: samples from a fixed batch of noise as training proceeds, the losses, and the
+# discriminator's outputs. It also runs the article's own training loop, which does not run, and shows exactly why.
+#
+# :::{admonition} What this chapter needs
+# :class: tip
+# The stored run used profile **{glue:text}`ch2_profile`** on **{glue:text}`ch2_device`**: {glue:text}`gan_steps`
+# training steps in {glue:text}`train_seconds:.0f` s, {glue:text}`ch2_seconds:.0f` s for the whole notebook. On a
+# laptop CPU the `cpu` profile takes minutes; with a GPU, the `gpu` profile trains longer and gives sharper digits.
+# :::
+
+# %%
+import time
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn, optim
+from myst_nb import glue
+
+import gantutor as gt
+
+T0 = time.perf_counter()
+P = gt.get_profile()
+device = gt.get_device()
+print(gt.describe_environment(P, device))
+
+# %% [markdown]
+# All hyper-parameters in one cell. The learning rate and Adam's $\beta_1 = 0.5$ are the DCGAN settings
+# (Radford et al., 2016) that most GAN tutorials inherit; the article uses the same learning rate with PyTorch's
+# default $\beta_1 = 0.9$. The number of steps and the batch size come from the profile.
+
+# %%
+SEED = 0
+LATENT_DIM = 100             # size of the noise vector z (article 000)
+LR, BETAS = 2e-4, (0.5, 0.999)
+STEPS = P.gan_steps          # one step = one discriminator update + one generator update
+BATCH = P.gan_batch_size
+_ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
+
+# %% [markdown]
+# ## The data
+#
+# `gt.load_mnist` reads MNIST with torchvision's own dataset class, then converts all images **once** into one
+# tensor on the training device, scaled from pixel values $0..255$ to $[-1, 1]$ — the range of the generator's final
+# `Tanh`. `gt.TensorBatches` draws shuffled mini-batches from that tensor by indexing, so a training step does no
+# per-image Python work.
+
+# %% mystnb={"figure": {"caption": "Thirty-two training images: the distribution $p_\\text{data}$ the generator must learn to sample from.", "name": "fig-ch2-1"}}
+data = gt.load_mnist(train=True, subset=P.train_subset, device=device)
+batches = gt.TensorBatches(data.images, batch_size=BATCH, seed=SEED)
+print(f"{len(data)} images on {data.device}, values in [{data.images.min():.0f}, {data.images.max():.0f}]; "
+      f"{batches.batches_per_epoch} batches of {BATCH} per epoch")
+gt.show_images(data.images[:32], nrow=8, title="real MNIST digits")
+plt.show()
+glue("n_train", len(data), display=False)
+
+# %% [markdown]
+# ## The two networks
+#
+# The generator $G$ (生成器) maps 100 numbers of Gaussian noise to 784 pixel values; the discriminator $D$ (判别器)
+# maps 784 pixel values to one number. Layer sizes, LeakyReLU(0.2), Dropout(0.3) and the final `Tanh` are exactly
+# article 000's. One change: the article ends $D$ with `nn.Sigmoid()` and trains it with `nn.BCELoss`; here $D$
+# returns the {term}`logit` $\ell(x)$, with $D(x) = \sigma(\ell(x))$, and the sigmoid lives inside the loss. The next
+# section shows why.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+G, D = gt.MLPGenerator(latent_dim=LATENT_DIM), gt.MLPDiscriminator()
+print(G)
+print(D)
+print(f"parameters: G {gt.count_parameters(G):,}  D {gt.count_parameters(D):,}")
+
+# %% [markdown]
+# ## The losses
+#
+# The GAN objective of Goodfellow et al. (2014) is a two-player minimax game over the value function
+#
+# $$
+# \min_G \max_D V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)] + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))].
+# $$
+#
+# $D$ maximises $V$: it wants $D(x) \to 1$ on real data and $D(G(z)) \to 0$ on fakes. Written as a loss to
+# minimise, that is binary cross-entropy (二元交叉熵) with label 1 for real and 0 for fake:
+#
+# $$
+# L_D = -\mathbb{E}_x[\log D(x)] - \mathbb{E}_z[\log(1 - D(G(z)))].
+# $$
+#
+# $G$ minimises $V$, and only the second term depends on $G$: $L_G^\text{minimax} = \mathbb{E}_z[\log(1 - D(G(z)))]$.
+# In practice $G$ minimises the {term}`non-saturating loss` (非饱和损失) instead,
+# $L_G^\text{NS} = -\mathbb{E}_z[\log D(G(z))]$, which has the same fixed point but, as shown at the end of this
+# chapter, much larger gradients early in training.
+#
+# :::{admonition} The article's formulas
+# :class: warning
+# Article 000 states the losses correctly as $L_G = -\log D(G(z))$ and $L_D = -\log D(x) - \log(1 - D(G(z)))$, then
+# "derives" that the discriminator maximises $D(x) + (1 - D(G(z)))$ — without the logarithms. That is a different
+# objective: its optimum is not the one the GAN theory is built on (the derivations chapter works out the optimal
+# discriminator), and it is not what the article's own `BCELoss` code computes.
+# :::
+#
+# `gantutor.losses` computes each loss from logits with `binary_cross_entropy_with_logits`. A check against values
+# worked out by hand, for one real logit $\ell = 2$ and one fake logit $\ell = -1$:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+import math
+sig = lambda v: 1 / (1 + math.exp(-v))
+real_logit, fake_logit = torch.tensor([2.0]), torch.tensor([-1.0])
+by_hand = -math.log(sig(2.0)) - math.log(1 - sig(-1.0))
+print(f"L_D        gantutor {gt.discriminator_loss(real_logit, fake_logit).item():.6f}   by hand {by_hand:.6f}")
+print(f"L_G (NS)   gantutor {gt.generator_loss_nonsaturating(fake_logit).item():.6f}   "
+      f"by hand {-math.log(sig(-1.0)):.6f}")
+print(f"L_D at D = 1/2 everywhere: {gt.discriminator_loss(torch.zeros(1), torch.zeros(1)).item():.6f}"
+      f" = 2 log 2 = {2 * math.log(2):.6f}")
+
+# %% [markdown]
+# **Why logits.** When the discriminator rejects a fake confidently, its logit is very negative and
+# `sigmoid` rounds the probability to exactly 0 in float32. `nn.BCELoss` then has to take $\log 0$; PyTorch clamps
+# the log at $-100$ to avoid infinities, and a clamped value has **zero gradient**. With logits the loss is computed
+# as $\operatorname{softplus}(\cdot)$, which never rounds:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for value in (-5.0, -20.0, -120.0):
+    logit = torch.tensor([value], requires_grad=True)
+    loss = nn.BCELoss()(torch.sigmoid(logit), torch.ones(1))          # article: Sigmoid + BCELoss
+    g_prob, = torch.autograd.grad(loss, logit)
+    logit2 = torch.tensor([value], requires_grad=True)
+    loss2 = nn.BCEWithLogitsLoss()(logit2, torch.ones(1))             # here: logits
+    g_logit, = torch.autograd.grad(loss2, logit2)
+    print(f"logit {value:7.1f}: Sigmoid+BCELoss loss {loss.item():8.3f} grad {g_prob.item():+.3f} | "
+          f"BCEWithLogits loss {loss2.item():8.3f} grad {g_logit.item():+.3f}")
+
+
+# %% [markdown]
+# At a logit of −120 the sigmoid version reports a loss of exactly 100 (the clamp) and a gradient of 0: the
+# generator would receive no signal at all from that sample. The logit version gives the true loss, 120, and the
+# gradient −1.
+#
+# ## The article's training loop, run as written
+#
+# Article 000's loop, copied below with two changes only: it is wrapped in a function, and two switches apply the
+# first two repairs so that we can reach the later errors. (The article never defines `dataloader`, `device` or
+# `num_epochs`; we pass them in.)
+
+# %%
+class ArticleGenerator(nn.Module):          # article 000, verbatim
+    def __init__(self):
+        super(ArticleGenerator, self).__init__()
+        self.model = nn.Sequential(
+            nn.Linear(100, 256), nn.LeakyReLU(0.2), nn.Linear(256, 512), nn.LeakyReLU(0.2),
+            nn.Linear(512, 1024), nn.LeakyReLU(0.2), nn.Linear(1024, 784), nn.Tanh())
+
+    def forward(self, z):
+        return self.model(z)
+
+
+class ArticleDiscriminator(nn.Module):      # article 000, verbatim (ends in Sigmoid)
+    def __init__(self):
+        super(ArticleDiscriminator, self).__init__()
+        self.model = nn.Sequential(
+            nn.Linear(784, 1024), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+            nn.Linear(1024, 512), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+            nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Dropout(0.3),
+            nn.Linear(256, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        return self.model(x)
+
+
+def run_article_loop(dataloader, device, num_epochs=1, fix_label_shape=False, flatten_images=False,
+                     retain_graph=False):
+    generator = ArticleGenerator().to(device)
+    discriminator = ArticleDiscriminator().to(device)
+    optimizer_G = optim.Adam(generator.parameters(), lr=0.0002)
+    optimizer_D = optim.Adam(discriminator.parameters(), lr=0.0002)
+    criterion = nn.BCELoss()
+    shape = (lambda n: (n, 1)) if fix_label_shape else (lambda n: (n,))        # repair 1 (switch)
+    for epoch in range(num_epochs):
+        for i, (images, _) in enumerate(dataloader):
+            if flatten_images:                                                  # repair 2 (switch)
+                images = images.view(images.size(0), -1)
+            # 生成器训练
+            z = torch.randn(images.size(0), 100)
+            z = z.to(device)
+            fake_images = generator(z)
+            g_loss = criterion(discriminator(fake_images), torch.ones(shape(fake_images.size(0))).to(device))
+            # 判别器训练
+            real_images = images.to(device)
+            real_labels = torch.ones(shape(real_images.size(0))).to(device)
+            fake_labels = torch.zeros(shape(fake_images.size(0))).to(device)
+            d_loss_real = criterion(discriminator(real_images), real_labels)
+            d_loss_fake = criterion(discriminator(fake_images), fake_labels)
+            d_loss = (d_loss_real + d_loss_fake) / 2
+            # 反向传播和优化
+            optimizer_G.zero_grad()
+            g_loss.backward(retain_graph=retain_graph)                            # (switch)
+            optimizer_G.step()
+            optimizer_D.zero_grad()
+            d_loss.backward()
+            optimizer_D.step()
+    return "finished"
+
+
+def attempt(**switches):
+    # a torchvision-style loader: batches of (images of shape (N, 1, 28, 28), labels)
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(data.images[:256].cpu(), data.labels[:256].cpu()), batch_size=64)
+    torch.manual_seed(SEED)
+    try:  # on the CPU whatever the profile, so the printed messages are the same on every machine
+        return run_article_loop(loader, "cpu", **switches)
+    except Exception as err:
+        return f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
+
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("as written:           ", attempt())
+
+# %% [markdown]
+# **Error 1 — label shape.** The discriminator returns shape `(N, 1)`, the labels `torch.ones(N)` have shape `(N,)`.
+# `BCELoss` refuses to broadcast them. (Had it broadcast, `(N, 1)` against `(N,)` would compare every output with
+# every label — an $N \times N$ loss that is silently wrong.) gantutor's discriminator returns shape `(N,)`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("labels of shape (N, 1):", attempt(fix_label_shape=True))
+
+# %% [markdown]
+# **Error 2 — image shape.** A torchvision loader yields images of shape `(N, 1, 28, 28)`, but the first layer is
+# `nn.Linear(784, 1024)`: the images must be flattened to `(N, 784)`. The generator's output is already flat, which
+# is why the fake batch went through and the real one does not. gantutor's discriminator flattens its input.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("images flattened:     ", attempt(fix_label_shape=True, flatten_images=True))
+
+# %% [markdown]
+# **Error 3 — the order of operations.** The loop computes `fake_images` once and builds *both* losses on it
+# before any backward pass. `g_loss.backward()` walks back through the discriminator **and the generator** and then
+# frees the generator's saved intermediate values. `d_loss` also depends on `fake_images` (they were not
+# detached), so `d_loss.backward()` must walk back through the same, now freed, part of the graph — and fails.
+# The message suggests `retain_graph=True`. That does not repair the loop:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("retain_graph=True:    ", attempt(fix_label_shape=True, flatten_images=True, retain_graph=True))
+
+# %% [markdown]
+# Now `optimizer_G.step()` has already changed the generator's weights in place, and autograd detects that the
+# values it saved for the backward pass are stale. Even if it did not, `d_loss.backward()` would push the
+# discriminator's gradient into the generator — a gradient for the wrong objective.
+#
+# **The repair** is not a flag but the order of operations: update $D$ on real data and on fakes that are
+# `detach()`ed (so the discriminator's loss cannot reach the generator), then score the fakes again with the
+# *updated* $D$ and update $G$. This is one step of `gt.train_gan`, printed from its source:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(gt.training_step_source())
+
+# %% [markdown]
+# The same loop trains every GAN variant of the book, so a few lines do nothing here: with this chapter's loss
+# `objective.n_critic` is 1 (one discriminator update per step), there is no gradient penalty and no weight
+# clipping (the WGANs of {numref}`chapter %s <ch-gan-variants>` use them), and `cond` is empty (it carries the class labels of conditional
+# models). Line by line:
+#
+# * `fake = generator(z, *cond)` — one forward pass of $G$, shared by both updates.
+# * `discriminator(fake.detach(), *cond)` — in $D$'s step the fakes are constants: `detach()` cuts the graph, so
+#   `d_loss.backward()` computes gradients for $D$ only (and does not spend time on $G$).
+# * `opt_d.zero_grad(...)` **before** `d_loss.backward()` — PyTorch *accumulates* gradients, so each optimiser clears
+#   its own parameters' old gradients before the backward pass that fills them.
+# * `discriminator.requires_grad_(False)` — in $G$'s step the gradient must flow *through* $D$ to reach $G$, but $D$'s
+#   own weights are not being trained, so autograd need not compute their gradients.
+# * `objective.generator(discriminator(fake, *cond))` — no `detach` here; this is the path from $L_G$ back to $G$'s weights.
+#
+# ## Training
+#
+# Now the real run: {glue:text}`gan_steps` steps with batches of {glue:text}`batch_size` from
+# {glue:text}`n_train` images (about {glue:text}`epochs:.1f` passes over the data), using the non-saturating
+# generator loss. Sixty-four fixed noise vectors are pushed through $G$ at evenly spaced steps so that we can
+# watch the same "people" learn to write.
+
+# %%
+_ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
+G, D = gt.MLPGenerator(latent_dim=LATENT_DIM).to(device), gt.MLPDiscriminator().to(device)
+fixed_noise = torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(SEED)).to(device)
+history = gt.train_gan(G, D, batches, steps=STEPS, loss="non-saturating", lr=LR, betas=BETAS,
+                       fixed_noise=fixed_noise, snapshots=P.gan_snapshots, seed=SEED, desc="MNIST GAN")
+glue("gan_steps", STEPS, display=False)
+glue("batch_size", BATCH, display=False)
+glue("epochs", STEPS * BATCH / len(data), display=False)
+glue("train_seconds", history.seconds, display=False)
+glue("ms_per_step", 1000 * history.seconds / STEPS, display=False)
+
+# %% [markdown]
+# Training took {glue:text}`train_seconds:.0f` s, {glue:text}`ms_per_step:.1f` ms per step.
+#
+# ### Samples over training
+
+# %% mystnb={"figure": {"caption": "The same 16 noise vectors decoded by $G$ at evenly spaced steps, from before training (left) to the end (right).\nAt step 0 every output is the same grey noise. Early on, $G$ learns the cheap features \u2014 a dark background with a\nbright blob in the middle; strokes and recognisable digits come later. A noise vector usually keeps its digit\nonce one has formed: $G$ is a continuous function of $z$.", "name": "fig-ch2-2"}}
+gt.plot_snapshots(history, n=16, nrow=4)
+plt.show()
+
+# %% mystnb={"figure": {"caption": "Sixty-four samples from the trained generator. Look for three things: whether they are recognisable digits\n(most are), whether all ten digits appear (diversity), and the speckled, noisy strokes \u2014 a fully connected\ngenerator has no notion that neighbouring pixels are related; the convolutional DCGAN of the training chapter\nfixes that.", "name": "fig-ch2-3"}}
+gt.show_images(history.snapshots[-1], nrow=8, title=f"G(z) after {STEPS} steps, 64 fixed noise vectors")
+plt.show()
+
+# %% [markdown]
+# ### Reading the curves
+
+# %% mystnb={"figure": {"caption": "Left: the two losses (moving averages). Right: the mean probability $D$ assigns to real and to generated images.\nDashed lines mark the values of the game's ideal end point.", "name": "fig-ch2-4"}}
+gt.plot_gan_history(history)
+plt.show()
+tail = history.tail_means(0.1)
+for key, value in tail.items():
+    glue(f"tail_{key}", value, display=False)
+print("means over the last 10% of steps:", {k: round(v, 3) for k, v in tail.items()})
+
+# %% [markdown]
+# What a healthy run looks like, and how this one reads:
+#
+# * **Neither loss goes to zero or explodes.** Over the last 10% of steps $L_D$ averages
+#   {glue:text}`tail_d_loss:.2f` (the ideal end point is $2 \log 2 \approx 1.39$) and $L_G$ averages
+#   {glue:text}`tail_g_loss:.2f`. A GAN's losses do not fall steadily like a classifier's: each network's loss is
+#   measured against an opponent that keeps improving, so a flat or slowly drifting loss is normal. $L_D \to 0$
+#   means $D$ has won and $G$ gets no useful gradient; $L_G$ near 0 with $D(G(z))$ near 1 means $G$ has found a
+#   sample $D$ cannot reject — often one sample for every $z$ (mode collapse).
+# * **The discriminator outputs stay apart but away from 0 and 1.** At the end, $D(x)$ averages
+#   {glue:text}`tail_d_real:.2f` and $D(G(z))$ averages {glue:text}`tail_d_fake:.2f`. At the ideal end point both
+#   would be $1/2$ — the discriminator cannot tell (the articles claim the opposite: that training ends when it
+#   *can*). In a finite run $D$ stays somewhat ahead; what matters is that the gap does not close to
+#   $D(x) \approx 1$, $D(G(z)) \approx 0$ for good.
+# * **Early imbalance is normal.** In the first few hundred steps $D$ learns much faster than $G$ (telling noise
+#   from digits is easy), so $D(G(z))$ drops and $L_G$ rises; then $G$ catches up and the curves settle.
+#
+# Curves alone cannot say whether the samples are good — the evaluation chapter measures that.
+#
+# ## Why the non-saturating loss
+#
+# Early in training the discriminator has an easy job — telling noise from digits — and soon rejects the fakes
+# confidently. To see what each generator loss does in that situation, pair a **fresh, untrained generator** with a
+# copy of the **trained discriminator** from the run above, and measure the gradient that reaches the generator's
+# weights from one batch:
+
+# %%
+import copy
+
+def generator_gradient_norm(g, d, loss_name, z):
+    d.eval()                       # no dropout while measuring
+    loss = gt.get_gan_loss(loss_name).generator(d(g(z)))
+    grads = torch.autograd.grad(loss, list(g.parameters()))
+    d.train()
+    return torch.sqrt(sum((gr ** 2).sum() for gr in grads)).item()
+
+gt.seed_everything(SEED + 1)
+fresh_G = gt.MLPGenerator(latent_dim=LATENT_DIM).to(device)
+z_probe = torch.randn(256, LATENT_DIM, device=device)
+with torch.no_grad():
+    D.eval(); d_probe = torch.sigmoid(D(fresh_G(z_probe))).mean().item(); D.train()
+norms = {name: generator_gradient_norm(fresh_G, D, name, z_probe) for name in ("minimax", "non-saturating")}
+print(f"trained D on an untrained G's samples: mean D(G(z)) = {d_probe:.4f}")
+for name, value in norms.items():
+    print(f"  ||grad of L_G wrt G's weights||, {name:>14}: {value:.4f}")
+glue("probe_dfake", d_probe, display=False)
+glue("norm_minimax", norms["minimax"], display=False)
+glue("norm_ns", norms["non-saturating"], display=False)
+glue("norm_ratio", norms["non-saturating"] / norms["minimax"], display=False)
+
+# %% [markdown]
+# The trained discriminator gives the fresh generator's samples $D(G(z)) \approx$ {glue:text}`probe_dfake:.4f`.
+# The non-saturating loss sends back a gradient of norm {glue:text}`norm_ns:.3f`, the minimax loss one of norm
+# {glue:text}`norm_minimax:.4f` — {glue:text}`norm_ratio:.0f` times smaller. The reason is one line of calculus: with
+# logit $\ell$ and $D = \sigma(\ell)$, the minimax loss $\log(1 - \sigma(\ell))$ has derivative $-\sigma(\ell) = -D$,
+# which vanishes as $D \to 0$, while the non-saturating loss $-\log \sigma(\ell)$ has derivative $-(1 - D)$, which is
+# largest there. Now let both generators train against (copies of) that discriminator for {glue:text}`demo_steps`
+# steps:
+
+# %% mystnb={"figure": {"caption": "Left: mean $D(G(z))$ on a log scale while each fresh generator trains against the already-trained discriminator.\nMiddle and right: 16 samples from each generator at the end.", "name": "fig-ch2-5"}}
+demo = {}
+for loss_name in ("minimax", "non-saturating"):
+    g, d = copy.deepcopy(fresh_G), copy.deepcopy(D)
+    demo[loss_name] = (g, gt.train_gan(g, d, gt.TensorBatches(data.images, batch_size=BATCH, seed=SEED),
+                                       steps=P.demo_steps, loss=loss_name, lr=LR, betas=BETAS, seed=SEED,
+                                       progress="off"))
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
+for loss_name, (g, h) in demo.items():
+    axes[0].semilogy(h.d_fake.clamp_min(1e-8).numpy(), label=f"{loss_name}: mean D(G(z))")
+axes[0].set_xlabel("step"); axes[0].legend(fontsize=8)
+axes[0].set_title("discriminator's verdict on fakes (log scale)")
+for ax, (loss_name, (g, h)) in zip(axes[1:], demo.items()):
+    gt.show_images(gt.sample(g, 16, seed=SEED), nrow=4, ax=ax, title=f"{loss_name}, step {P.demo_steps}")
+plt.tight_layout()
+plt.show()
+for loss_name, (g, h) in demo.items():
+    glue(f"demo_end_{loss_name.replace('-', '_')}", h.d_fake[-max(1, P.demo_steps // 10):].mean().item(),
+         display=False)
+glue("demo_steps", P.demo_steps, display=False)
+
+# %% [markdown]
+# Over the last tenth of the run the minimax generator's
+# samples get $D(G(z)) \approx$ {glue:text}`demo_end_minimax:.1e` — the discriminator keeps winning and the generator,
+# starved of gradient, stays noise — while the non-saturating generator's get {glue:text}`demo_end_non_saturating:.1e`
+# and start to form strokes. The minimax loss **saturates** (饱和) exactly when the generator is worst and most needs
+# to learn; the original paper already recommends the non-saturating loss, and this book uses it by default.
+#
+# ## Did it just copy the training set?
+#
+# A generator that memorised training images would also produce sharp digits. For eight samples, here is the
+# closest training image (Euclidean distance in pixel space):
+
+# %% mystnb={"figure": {"caption": "Top: eight generated digits. Bottom: the training image closest to each. Look at whether the pairs are the same\nimage or merely the same digit: different slant, thickness and shape mean the generator has produced new\ndigits rather than copies.", "name": "fig-ch2-6"}}
+samples = gt.sample(G, 8, seed=SEED + 1)
+flat_train = data.images.view(len(data), -1).cpu()
+nearest = torch.cdist(samples.view(8, -1), flat_train).argmin(1)
+gt.show_images(torch.cat([samples, data.images[nearest].cpu()]), nrow=8,
+               title="top: samples; bottom: nearest training image")
+plt.show()
+
+# %% [markdown]
+# Pixel distance is a crude test; the evaluation chapter uses better ones.
+#
+# ## What the article gets right, and what to take away
+#
+# The article's architecture trains. Its loop does not run: three independent bugs (label shape, image shape, the
+# order of backward passes), and the error message's suggestion leads to a fourth. Its loss formulas are right but
+# its "derivation" drops the logarithms. And the example is described as generating faces (人脸图像) while the
+# networks output $28 \times 28$ grey images — MNIST-sized. The errata appendix runs the same listing fix by fix ({ref}`E000.7 <erratum-000-7>`) and lists the article's other errors ({ref}`E000.1 <erratum-000-1>` onwards).
+#
+# Takeaways:
+#
+# 1. One step = a discriminator update on real and **detached** fakes, then a generator update through the updated
+#    discriminator.
+# 2. Keep $D$'s output a logit and use `binary_cross_entropy_with_logits`.
+# 3. Use the non-saturating generator loss.
+# 4. Read GAN curves as a balance: no loss at 0, $D(x)$ and $D(G(z))$ apart but not pinned at 1 and 0.
+#
+# :::{tip}
+# **Longer runs.** Add `checkpoint="first_gan.pt", checkpoint_every=500` to the `gt.train_gan` call: if the laptop
+# sleeps or you press the stop button, training ends after the current step with the model and history kept, and
+# re-running the cell with `resume=True` continues exactly where it stopped. The same trainer runs from a terminal
+# (`python -m gantutor train mlp-gan --data mnist --out runs/mnist`); see {doc}`../running_at_scale`.
+# :::
+#
+# ## Exercises
+#
+# 1. Set `BETAS = (0.9, 0.999)` (the article's Adam setting) and re-run the training cell. Compare the snapshots
+#    and the curves. Which looks healthier?
+# 2. Remove `.detach()` from a copy of the training step (write your own loop from `gt.training_step_source()`).
+#    Does it still train? What changes, and what extra work is done each step?
+# 3. Train with `loss="minimax"` for the full budget. Does the generator eventually learn?
+# 4. The discriminator has Dropout(0.3). Train with `gt.MLPDiscriminator(dropout=0.0)`. What happens to $D(x)$
+#    and $D(G(z))$, and to the samples?
+# 5. Write one training step yourself — `gan_step(G, D, opt_g, opt_d, real, z)` — and check it with
+#    `gt.exercises.check_gan_step`, which compares your weights after three steps with the book's and says which
+#    half of the step differs. The graded version is assignment 1 ({doc}`a2_for_instructors`).
+
+# %%
+glue("ch2_profile", gt.Text(P.name), display=False)
+glue("ch2_device", gt.Text(str(device)), display=False)
+glue("ch2_seconds", time.perf_counter() - T0, display=False)
