@@ -73,9 +73,15 @@ def kl_divergence(p: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> torch.Te
 
 def js_divergence(p: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     r"""Jensen–Shannon divergence in nats, :math:`\tfrac12 \mathrm{KL}(p\|m) + \tfrac12 \mathrm{KL}(q\|m)` with
-    :math:`m = (p + q)/2`. It lies in :math:`[0, \log 2]`."""
-    m = 0.5 * (p + q)
-    return 0.5 * kl_divergence(p, m, x) + 0.5 * kl_divergence(q, m, x)
+    :math:`m = (p + q)/2`. It lies in :math:`[0, \log 2]`.
+
+    Computed as :math:`\tfrac12\int p \log\frac{2p}{p+q} + q \log\frac{2q}{p+q}\,dx` without forming ``m``:
+    where ``p`` is the smallest subnormal number and ``q`` is 0 (far in the tails), ``(p + q)/2`` rounds to 0 and
+    ``KL(p‖m)`` would be infinite; ``p + q`` never rounds below ``p``."""
+    s = p + q
+    log2 = math.log(2.0)
+    integrand = _xlogy(p, p) - _xlogy(p, s) + _xlogy(q, q) - _xlogy(q, s) + log2 * s
+    return 0.5 * integrate(integrand, x)
 
 
 def value_at_optimum(p_data: torch.Tensor, p_g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -23,8 +23,11 @@ one process, on the same device, with the same batch size and the same initial w
     the same with ``fast=True`` (:mod:`gantutor.fast`: bf16 autocast, fused Adam, channels_last and cuDNN
     autotuning on CUDA; the CUDA default); ``--compile`` adds ``torch.compile``.
 
-Each loop first runs ``--warmup`` untimed steps; then ``--repeats`` timed blocks of ``--steps`` steps are run,
-interleaved across loops so that a noisy machine slows every loop alike; the median is reported. Then the
+Each loop first runs ``--warmup`` untimed steps; then ``--repeats`` rounds of timed blocks of ``--steps`` steps are
+run, round-robin across loops (A B C, A B C, ...), so that load drifting on a shared machine slows every loop
+alike. Each loop's best block is reported (its least disturbed measurement) with the median and the spread, ratios
+are taken between best blocks, and a loop whose blocks differ by more than ×2 is marked *noisy* in the output and
+the JSON. Then the
 tutorial loop, ``gantutor`` and ``gantutor-fast`` each train a fresh copy of the model (the same initial weights)
 for ``--agree-steps`` steps in one run, and the mean losses of the second half are reported: the loops train the
 model alike.
@@ -270,20 +273,12 @@ def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int = 128
         for runner in runners.values():
             if warmup:
                 runner.run(warmup)
-        seconds = {lp: [] for lp in loops}
-        losses = {lp: [] for lp in loops}
-        for _ in range(repeats):
-            for lp, runner in runners.items():
-                s, loss = runner.run(steps)
-                seconds[lp].append(s)
-                losses[lp].append(loss)
-        entry = {}
-        for lp in loops:
-            ips = [steps * batch_size / s for s in seconds[lp]]
-            entry[lp] = {"images_per_s": statistics.median(ips), "images_per_s_repeats": ips,
-                         "losses": {k: statistics.fmean(d[k] for d in losses[lp]) for k in losses[lp][0]}}
+        seconds, losses = timed_blocks(runners, repeats, steps)
+        entry = {lp: {**block_summary(seconds[lp], steps, batch_size),
+                      "losses": {k: statistics.fmean(d[k] for d in losses[lp]) for k in losses[lp][0]}}
+                 for lp in loops}
         if "tutorial" in entry:
-            for lp in loops:
+            for lp in loops:   # from the best blocks: the least disturbed measurement of each loop
                 entry[lp]["speedup_vs_tutorial"] = entry[lp]["images_per_s"] / entry["tutorial"]["images_per_s"]
         agreement = {}
         if agree_steps:
@@ -293,17 +288,47 @@ def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int = 128
         ours = [lp for lp in loops if lp.startswith("gantutor")]
         best = max(ours, key=lambda lp: entry[lp]["images_per_s"]) if ours else None
         result["models"][model] = {"loops": entry, "agreement": agreement,
+                                   "noisy": any(e["noisy"] for e in entry.values()),
                                    "best_gantutor_loop": best,
                                    "best_speedup_vs_tutorial": entry[best].get("speedup_vs_tutorial") if best else None}
         log(format_model(model, result["models"][model]))
     return result
 
 
+#: A loop whose fastest timed block is more than this many times faster than its slowest is marked noisy: load
+#: that came and went during the measurement, not the loop, decided its blocks.
+NOISE_RATIO = 2.0
+
+
+def timed_blocks(runners: dict, repeats: int, steps: int) -> tuple[dict, dict]:
+    """Run ``repeats`` rounds; each round runs every loop once, in turn (A B C, A B C, ...), so load that drifts
+    during the benchmark reaches every loop alike. Returns ``(seconds, losses)`` per loop, one entry per block."""
+    seconds = {name: [] for name in runners}
+    losses = {name: [] for name in runners}
+    for _ in range(repeats):
+        for name, runner in runners.items():
+            s, loss = runner.run(steps)
+            seconds[name].append(s)
+            losses[name].append(loss)
+    return seconds, losses
+
+
+def block_summary(seconds: list[float], steps: int, batch_size: int) -> dict:
+    """Images/s of one loop's blocks: the best block (reported, and used for ratios), the median, the spread
+    (best / slowest) and whether the blocks differ by more than :data:`NOISE_RATIO`."""
+    ips = [steps * batch_size / s for s in seconds]
+    spread = max(ips) / min(ips)
+    return {"images_per_s": max(ips), "images_per_s_median": statistics.median(ips), "images_per_s_repeats": ips,
+            "spread": spread, "noisy": spread > NOISE_RATIO}
+
+
 def format_model(model: str, entry: dict) -> str:
-    lines = [f"{model}:"]
+    lines = [f"{model}:  images/s of the best block (median, spread best/slowest)"]
     for lp, e in entry["loops"].items():
         ratio = f"  ×{e['speedup_vs_tutorial']:.2f} vs tutorial" if "speedup_vs_tutorial" in e else ""
-        lines.append(f"  {lp:<22} {e['images_per_s']:>8.0f} images/s{ratio}")
+        noisy = "  NOISY: blocks differ by more than ×2; re-run on a quieter machine" if e["noisy"] else ""
+        lines.append(f"  {lp:<22} {e['images_per_s']:>8.0f} ({e['images_per_s_median']:.0f}, "
+                     f"×{e['spread']:.2f}){ratio}{noisy}")
     if entry.get("best_speedup_vs_tutorial"):
         lines.append(f"  fastest gantutor loop: {entry['best_gantutor_loop']} "
                      f"(×{entry['best_speedup_vs_tutorial']:.2f} vs tutorial)")
