@@ -32,8 +32,10 @@ from . import theory
 from . import vae
 from . import fast
 from . import cyclegan
+from . import engine
 from .book import Text, find_results
-from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
+from .checkpoint import TrainingDiverged, UnsafeCheckpoint, load_checkpoint, save_checkpoint
+from .engine import StopTraining
 from .gan import GANHistory, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [

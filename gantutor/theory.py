@@ -81,7 +81,7 @@ def js_divergence(p: torch.Tensor, q: torch.Tensor, x: torch.Tensor) -> torch.Te
     s = p + q
     log2 = math.log(2.0)
     integrand = _xlogy(p, p) - _xlogy(p, s) + _xlogy(q, q) - _xlogy(q, s) + log2 * s
-    return 0.5 * integrate(integrand, x)
+    return (0.5 * integrate(integrand, x)).clamp(min=0.0)     # rounding can leave -1e-9 for p = q
 
 
 def value_at_optimum(p_data: torch.Tensor, p_g: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -131,3 +131,17 @@ def test_importance_sampling_recovers_an_exact_log_likelihood():
 def test_metric_errors_say_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+def test_confident_rate_and_largest_class_share():
+    sure = torch.full((4, 10), -20.0)
+    sure[torch.arange(4), torch.tensor([1, 1, 1, 7])] = 20.0              # four confident votes, three of them "1"
+    unsure = torch.zeros(6, 10)                                             # uniform: top probability 0.1
+    logits = torch.cat([sure, unsure])
+    assert M.confident_rate(logits) == pytest.approx(4 / 10)
+    assert M.confident_rate(logits, threshold=0.05) == 1.0
+    assert M.max_class_share(sure) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="probability in"):
+        M.confident_rate(logits, threshold=90)
+    with pytest.raises(ValueError, match="feature matrix"):
+        M.max_class_share(torch.zeros(10))

@@ -31,3 +31,21 @@ def test_cli_rejects_missing_notebook(capsys):
     with pytest.raises(SystemExit):
         notebooks.main(["--profile", "cpu", "no/such.ipynb"])
     assert "no such notebook" in capsys.readouterr().err
+
+
+def test_headline_metrics_are_glued_and_collected_into_the_run_record():
+    import nbformat
+    from gantutor import book
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("from gantutor import book\n"
+                                          "book.metric('dcgan.fid_over_floor', 12.5)\n"
+                                          "book.metric('cdcgan_reference.cas', 0.981)")]
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, kernel_name="python3").execute()
+    assert notebooks.recorded_metrics(nb) == {"dcgan.fid_over_floor": 12.5, "cdcgan_reference.cas": 0.981}
+    with pytest.raises(ValueError, match="not a headline metric"):
+        book.metric("dcgan.fid", 1.0)
+    with pytest.raises(ValueError, match="pass 0.93, not 93"):
+        book.metric("cvae.cas", 93.0)

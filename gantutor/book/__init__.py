@@ -39,3 +39,36 @@ def find_results(name: str, start: Path | None = None) -> Path:
             return folder / "results" / name
     raise FileNotFoundError(f"results/{name} is not in {start} or any folder above it: run this notebook from the "
                             f"gantutor repository, where the records are committed.")
+
+
+#: The models and measures of the book's headline numbers (``metadata.gantutor.metrics`` of each notebook).
+METRIC_MODELS = ("mlpgan", "dcgan", "cdcgan", "vae", "cvae", "ddpm", "flow")
+METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas")
+METRIC_PREFIX = "metric__"
+
+
+def metric(name: str, value: float) -> str:
+    """Glue a headline number (hidden) and mark it for the run record: ``metric("dcgan.fid_over_floor", 12.3)``.
+
+    ``name`` is ``<model>[_reference].<measure>`` with a model of :data:`METRIC_MODELS` and a measure of
+    :data:`METRIC_NAMES`; rates, shares and CAS are fractions in [0, 1], NLL is in nats. The notebook runner
+    (``make notebooks``) copies every such number into ``metadata.gantutor.metrics``. Returns the glue key, for
+    ``{glue:text}`` in the prose."""
+    from myst_nb import glue
+
+    model, _, measure = name.partition(".")
+    if model.removesuffix("_reference") not in METRIC_MODELS or measure not in METRIC_NAMES:
+        raise ValueError(f"{name!r} is not a headline metric: use <model>[_reference].<measure> with a model from "
+                         f"{', '.join(METRIC_MODELS)} and a measure from {', '.join(METRIC_NAMES)}.")
+    value = float(value)
+    if measure in {"confident_rate", "max_class_share", "cas"} and not 0 <= value <= 1:
+        raise ValueError(f"{name} is a fraction in [0, 1], got {value}; pass 0.93, not 93.")
+    key = f"{METRIC_PREFIX}{model}__{measure}"
+    glue(key, value, display=False)
+    return key
+
+
+def metric_name(key: str) -> str:
+    """``metric__dcgan__fid_over_floor`` → ``dcgan.fid_over_floor``."""
+    model, measure = key.removeprefix(METRIC_PREFIX).split("__")
+    return f"{model}.{measure}"

@@ -4,8 +4,9 @@
     python -m gantutor.book.notebooks --profile gpu chapters/02_first_gan.ipynb
 
 Each notebook runs top to bottom in a fresh kernel with ``GANTUTOR_PROFILE`` set; its outputs are stored in the
-file, and its metadata gets ``gantutor: {profile, device, seconds, executed, versions}`` — the record of the run
-that the rendered book shows. A failing cell stops that notebook and leaves the file unchanged.
+file, and its metadata gets ``gantutor: {profile, device, seconds, executed, versions, metrics}`` — the record of
+the run that the rendered book shows; ``metrics`` holds the headline numbers the run glued with
+:func:`gantutor.book.metric` (e.g. ``dcgan.fid_over_floor``). A failing cell stops that notebook and leaves the file unchanged.
 """
 
 from __future__ import annotations
@@ -62,6 +63,21 @@ def device_name() -> str:
     return f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
 
 
+def recorded_metrics(nb) -> dict[str, float]:
+    """The headline metrics a run glued with :func:`gantutor.book.metric` (glue keys ``metric__<model>__<name>``),
+    as ``{"<model>.<name>": value}`` — what ``metadata.gantutor.metrics`` records."""
+    from .. import book
+
+    found = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            key = out.get("metadata", {}).get("scrapbook", {}).get("name", "")
+            if key.startswith(book.METRIC_PREFIX):
+                prefix = out["metadata"]["scrapbook"].get("mime_prefix", "")
+                found[book.metric_name(key)] = float(out["data"][f"{prefix}text/plain"])
+    return found
+
+
 def execute(path: Path, profile: str, timeout: int = 1800) -> float:
     """Execute ``path`` in place under ``profile``; return the wall time in seconds."""
     import nbformat
@@ -88,6 +104,9 @@ def execute(path: Path, profile: str, timeout: int = 1800) -> float:
     nb.metadata["gantutor"] = {
         "profile": profile, "device": device_name(), "seconds": round(seconds, 1),
         "executed": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "versions": versions()}
+    metrics = recorded_metrics(nb)
+    if metrics:
+        nb.metadata["gantutor"]["metrics"] = metrics
     nbformat.write(nb, path)
     return seconds
 
