@@ -8,8 +8,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch2_profile`** on **{glue:text}`ch2_device`**: {glue:text}`gan_steps`
-# training steps in {glue:text}`train_seconds:.0f` s, {glue:text}`ch2_seconds:.0f` s for the whole notebook. On a
+# The stored run used profile **{run}`profile`** on **{run}`device`**: {glue:text}`gan_steps`
+# training steps in {glue:text}`train_seconds:.0f` s, {run}`seconds` s for the whole notebook. On a
 # laptop CPU the `cpu` profile takes minutes; with a GPU, the `gpu` profile trains longer and gives sharper digits.
 # :::
 
@@ -144,9 +144,13 @@ for value in (-5.0, -20.0, -120.0):
 #
 # ## The article's training loop, run as written
 #
-# Article 000's loop, copied below with two changes only: it is wrapped in a function, and two switches apply the
-# first two repairs so that we can reach the later errors. (The article never defines `dataloader`, `device` or
-# `num_epochs`; we pass them in.)
+# Article 000's loop, copied below with these changes: it is wrapped in a function; three switches apply the first
+# two repairs and the error message's suggestion (`retain_graph=True`, tried below), so that we can reach the later
+# errors; and both networks are moved to `device` with `.to(device)`. The article never defines `dataloader`,
+# `device` or `num_epochs`; we pass them in. The `.to(device)` is an addition, and it hides one of the article's
+# defects: the article moves its noise and images to `device` but never its two networks, so with
+# `device = "cuda"` its first forward pass fails (inputs on the GPU, weights on the CPU). Here the loop runs on
+# the CPU, where the difference would not show anyway.
 
 # %%
 class ArticleGenerator(nn.Module):          # article 000, verbatim
@@ -333,9 +337,12 @@ print("means over the last 10% of steps:", {k: round(v, 3) for k, v in tail.item
 #   sample $D$ cannot reject — often one sample for every $z$ (mode collapse).
 # * **The discriminator outputs stay apart but away from 0 and 1.** At the end, $D(x)$ averages
 #   {glue:text}`tail_d_real:.2f` and $D(G(z))$ averages {glue:text}`tail_d_fake:.2f`. At the ideal end point both
-#   would be $1/2$ — the discriminator cannot tell (the articles claim the opposite: that training ends when it
-#   *can*). In a finite run $D$ stays somewhat ahead; what matters is that the gap does not close to
-#   $D(x) \approx 1$, $D(G(z)) \approx 0$ for good.
+#   would be $1/2$ — the discriminator cannot tell. Article 001 says both things: its stopping rule ends training
+#   when the discriminator 「无法准确区分生成数据和真实数据」 ("cannot accurately tell generated from real data"),
+#   while its summary sentences say that in the end the discriminator 「能够准确地区分」 them ("can accurately tell
+#   them apart"). Only the first matches the theory, and even that point is not reached in real runs
+#   ({numref}`chapter %s <ch-evaluation>` measures it; {ref}`E001.3 <erratum-001-3>`). In a finite run $D$ stays
+#   somewhat ahead; what matters is that the gap does not close to $D(x) \approx 1$, $D(G(z)) \approx 0$ for good.
 # * **Early imbalance is normal.** In the first few hundred steps $D$ learns much faster than $G$ (telling noise
 #   from digits is easy), so $D(G(z))$ drops and $L_G$ rises; then $G$ catches up and the curves settle.
 #
@@ -429,7 +436,8 @@ plt.show()
 # ## What the article gets right, and what to take away
 #
 # The article's architecture trains. Its loop does not run: three independent bugs (label shape, image shape, the
-# order of backward passes), and the error message's suggestion leads to a fourth. Its loss formulas are right but
+# order of backward passes), and the error message's suggestion leads to a fourth; and since it never moves its
+# networks to `device`, it would fail on a GPU even with those fixed. Its loss formulas are right but
 # its "derivation" drops the logarithms. And the example is described as generating faces (人脸图像) while the
 # networks output $28 \times 28$ grey images — MNIST-sized. The errata appendix runs the same listing fix by fix ({ref}`E000.7 <erratum-000-7>`) and lists the article's other errors ({ref}`E000.1 <erratum-000-1>` onwards).
 #

@@ -9,8 +9,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU in about a minute. The stored run used profile **{glue:text}`ch3_profile`** on
-# **{glue:text}`ch3_device`** and took {glue:text}`ch3_seconds:.0f` s.
+# Runs on a laptop CPU in about a minute. The stored run used profile **{run}`profile`** on
+# **{run}`device`** and took {run}`seconds` s.
 # :::
 
 # %%

@@ -10,8 +10,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU in seconds; no training. The stored run used profile **{glue:text}`ch4_profile`** on
-# **{glue:text}`ch4_device`** and took {glue:text}`ch4_seconds:.0f` s.
+# Runs on a laptop CPU in seconds; no training. The stored run used profile **{run}`profile`** on
+# **{run}`device`** and took {run}`seconds` s.
 # :::
 
 # %%

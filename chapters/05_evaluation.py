@@ -16,8 +16,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch5_profile`** on **{glue:text}`ch5_device`** and took
-# {glue:text}`ch5_seconds:.0f` s. Every image metric here compares {glue:text}`n_metric` images with
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s. Every image metric here compares {glue:text}`n_metric` images with
 # {glue:text}`n_metric` images; the GAN runs last {glue:text}`eval_gan_steps` steps each.
 # :::
 

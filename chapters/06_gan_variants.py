@@ -18,8 +18,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch6_profile`** on **{glue:text}`ch6_device`** and took
-# {glue:text}`ch6_seconds:.0f` s: {glue:text}`n_variants` variants × 2 distributions × {glue:text}`n_seeds`
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s: {glue:text}`n_variants` variants × 2 distributions × {glue:text}`n_seeds`
 # seeds, {glue:text}`variant_steps` generator steps each.
 # :::
 

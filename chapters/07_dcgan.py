@@ -12,8 +12,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch7_profile`** on **{glue:text}`ch7_device`** and took
-# {glue:text}`ch7_seconds:.0f` s: four GANs of {glue:text}`dcgan_steps` steps each. The `gpu` profile trains
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s: four GANs of {glue:text}`dcgan_steps` steps each. The `gpu` profile trains
 # wider networks for far longer.
 # :::
 

@@ -9,8 +9,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch7b_profile`** on **{glue:text}`ch7b_device`** and took
-# {glue:text}`ch7b_seconds:.0f` s for {glue:text}`ch7b_runs` GANs of {glue:text}`ch7b_steps` generator steps.
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s for {glue:text}`ch7b_runs` GANs of {glue:text}`ch7b_steps` generator steps.
 # :::
 
 # %%

@@ -30,8 +30,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch8_profile`** on **{glue:text}`ch8_device`** and took
-# {glue:text}`ch8_seconds:.0f` s. The published numbers come from 3280 passes over the data; a laptop run is far
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s. The published numbers come from 3280 passes over the data; a laptop run is far
 # shorter, and the table says so.
 # :::
 

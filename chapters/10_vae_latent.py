@@ -13,8 +13,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch9_profile`** on **{glue:text}`ch9_device`** and took
-# {glue:text}`ch9_seconds:.0f` s for {glue:text}`ch9_runs` training runs.
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s for {glue:text}`ch9_runs` training runs.
 # :::
 
 # %%

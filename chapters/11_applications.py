@@ -10,8 +10,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch9b_profile`** on **{glue:text}`ch9b_device`** and took
-# {glue:text}`ch9b_seconds:.0f` s: a conditional GAN, a conditional VAE, two VAEs and three classifiers, then one
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s: a conditional GAN, a conditional VAE, two VAEs and three classifiers, then one
 # conditional GAN, one conditional VAE and three classifiers for every labelled subset and seed of the augmentation
 # experiment.
 # :::
@@ -305,11 +305,13 @@ plt.tight_layout(); plt.show()
 #
 # Image generation as an application is what {doc}`07_dcgan` and {doc}`10_vae_latent` do: class-conditional samples on request
 # ({doc}`07_dcgan`), smooth interpolations and a style space shared across classes ({doc}`10_vae_latent`,
-# {doc}`a3_explorers`). The articles' art examples are mostly something else: DeepArt and "paintings in the style of
-# van Gogh" (articles 001 and 004) are **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one
-# image to match another's content features and a painting's feature statistics in a fixed classifier — no generator is
-# trained, and nothing is sampled ({ref}`E004.2 <erratum-004-2>`). GAN-based art exists (e.g. StyleGAN portraits;
-# Karras et al., 2019), and today's text-to-image tools are diffusion models (chapter {doc}`13_challenges`).
+# {doc}`a3_explorers`). Article 004's art example is something else: DeepArt, which it says uses GANs to turn a
+# user's picture into a painting 「梵高、莫奈等艺术大师的风格」 ("in the style of masters such as van Gogh and
+# Monet"), is **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one image to match another's
+# content features and a painting's feature statistics in a fixed classifier — no generator is trained, and nothing
+# is sampled ({ref}`E004.2 <erratum-004-2>`). (Article 001 speaks only of "abstract paintings", 抽象画作, without
+# naming a tool.) GAN-based art exists (e.g. StyleGAN portraits;
+# Karras et al., 2019), and today's text-to-image tools are diffusion models ({numref}`chapter %s <ch-challenges>`).
 #
 # ## Text, speech, medicine, business: what changes
 #

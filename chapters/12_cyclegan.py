@@ -18,7 +18,7 @@
 # :::{admonition} What this chapter needs
 # :class: tip
 # MNIST ({numref}`chapter %s <ch-first-gan>`), the classifier weights shipped with gantutor ({numref}`chapter %s <ch-evaluation>`). The stored run used profile
-# **{glue:text}`ch9c_profile`** on **{glue:text}`ch9c_device`** and took {glue:text}`ch9c_seconds:.0f` s: two
+# **{run}`profile`** on **{run}`device`** and took {run}`seconds` s: two
 # CycleGANs of {glue:text}`ch9c_steps` steps each.
 # :::
 

@@ -2,19 +2,22 @@
 # (ch-challenges)=
 # # Challenges, responsible use and the wider field
 #
-# Every source article ends with "future trends and challenges" (未来发展趋势与挑战), and all list the same three
-# challenges: unstable training (训练稳定性), hard evaluation (评估难度) and dependence on data (数据依赖). They are
-# right about those three. Article 002 also calls the core algorithms "高效、多样、稳定" (efficient, diverse and
-# stable), which this book has measured to be false for GANs: {numref}`chapter %s <ch-gan-variants>` shows mode collapse and {numref}`chapter %s <ch-evaluation>` shows the
+# Every source article ends with "future trends and challenges" (未来发展趋势与挑战), but their lists differ. Article
+# 003 names three technical challenges: unstable training (训练稳定性), hard evaluation (评估难度) and dependence on
+# data (数据依赖). The others overlap with it only in part: articles 000 and 004 also name unstable training, and 001
+# and 004 the quality or supply of data; none of them names evaluation. Instead, articles 000, 001 and 002 name the
+# cost of compute, and 001, 002 and 004 add privacy (all three), bias and ethics (001, 004), model design (002), and
+# talent and international competition (004). Article 003 is right about its three. Article 002 also calls the
+# core algorithms "高效、多样、稳定" (efficient, diverse and stable), which this book has measured to be false for GANs: {numref}`chapter %s <ch-gan-variants>` shows mode collapse and {numref}`chapter %s <ch-evaluation>` shows the
 # same recipe's FID varying from seed to seed. This chapter links each challenge to the chapter that measures it,
-# adds the one the articles leave out — what generated data reveals about its training data — places GANs and VAEs
+# adds the side of privacy the articles leave out — what generated data reveals about its training data — places GANs and VAEs
 # among today's model families, and answers the articles' FAQ with pointers to evidence. The sources each article
 # cites are checked on the {doc}`../reading_list` page.
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{glue:text}`ch10_profile`** on **{glue:text}`ch10_device`** and took
-# {glue:text}`ch10_seconds:.0f` s (two small GANs for the memorisation check).
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s (two small GANs for the memorisation check).
 # :::
 
 # %%

@@ -1,8 +1,8 @@
 # %% [markdown]
 # # Errata: the source articles, run and corrected
 #
-# The book is built from five Chinese articles on generative AI (生成式人工智能), numbered 000–004 as on the
-# {doc}`../article_map` page. This appendix lists what they get wrong, article by article, with a number for each
+# The chapters follow five Chinese articles on generative AI (生成式人工智能), numbered 000–004 as on the
+# {doc}`map of the source articles <../article_map>`. This appendix lists what they get wrong, article by article, with a number for each
 # erratum (E000.1, E000.2, …) so that chapters can point here. Each entry quotes the article, translates it, gives
 # the correction and its source — a paper, a documented API, or a chapter of this book that measures it.
 #
@@ -16,8 +16,8 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{glue:text}`a4_profile`** on **{glue:text}`a4_device`** and took
-# {glue:text}`a4_seconds:.0f` s (the listings' short training runs).
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s (the listings' short training runs).
 # :::
 
 # %%
@@ -87,10 +87,12 @@ def fix(source, old, new, count=1):
 # 1980s exist — the Boltzmann machine (Ackley, Hinton & Sejnowski, 1985) — but they are not GANs.
 #
 # (erratum-000-2)=
-# **E000.2 — VAEs are not a GAN variant, and came first.** The same paragraph lists 「变分自编码器（VAEs）、生成式对抗网络
-# （GANs）的变种」 among what followed GANs. The VAE (Kingma & Welling, *Auto-Encoding Variational Bayes*, arXiv
-# December 2013, ICLR 2014) predates the GAN paper (arXiv June 2014) and is a different model: a likelihood-based
-# latent-variable model trained on a bound, with no discriminator ({doc}`04_vae_objective`).
+# **E000.2 — VAEs did not follow GANs; they came first.** The same paragraph says that after GANs (此后, "since then")
+# new algorithms appeared, 「如变分自编码器（VAEs）、生成式对抗网络（GANs）的变种等」 ("such as variational autoencoders
+# and variants of GANs") — a list of two items, VAEs and GAN variants. The second is right; the first is not. The
+# VAE (Kingma & Welling, *Auto-Encoding Variational Bayes*, arXiv December 2013, ICLR 2014) predates the GAN paper
+# (arXiv June 2014) and was developed independently of it: a likelihood-based latent-variable model trained on a
+# bound, with no discriminator ({doc}`04_vae_objective`).
 #
 # (erratum-000-3)=
 # **E000.3 — the architecture diagram.** The mermaid chart (§2) chains 数据输入 → 编码器 → 潜在空间 → 解码器 →
@@ -104,15 +106,19 @@ def fix(source, old, new, count=1):
 # $D(x) + (1 - D(G(z)))$」 ("the discriminator maximises $D(x) + (1-D(G(z)))$"). The discriminator maximises
 # $\mathbb E[\log D(x)] + \mathbb E[\log(1 - D(G(z)))]$; without the logarithms the optimum is not
 # $D^* = p_\text{data}/(p_\text{data}+p_g)$ and the link to the Jensen–Shannon divergence is lost
-# ({doc}`03_gan_objective` derives and checks both). §4.1's $L_G = -\log D(G(z))$ is the *non-saturating* heuristic
-# of Goodfellow et al. §3, not the minimax objective of the same section; the article presents it without saying so.
+# ({doc}`03_gan_objective` derives and checks both). §4.1's losses themselves are right:
+# $L_D = -\log D(x) - \log(1 - D(G(z)))$, and $L_G = -\log D(G(z))$ is the *non-saturating* generator loss that
+# Goodfellow et al. (§3) recommend in place of the minimax one — the article calls it simply 「对抗损失函数」
+# ("the adversarial loss"), never claims it is the minimax objective, and it is the loss used in practice
+# ({doc}`02_first_gan` measures why).
 #
 # (erratum-000-5)=
-# **E000.5 — GANs for text and as the "core algorithm".** §3.4, §6 and FAQ 10.3: GANs 「可以用于生成高质量的文本，如新闻
-# 文章、小说」 ("can generate high-quality text such as news articles and novels") and 「生成式AI的核心算法是生成对抗网络」
-# ("the core algorithm of generative AI is the GAN"). Text is discrete, so a generator's sampling step passes no
-# gradient; language GANs have not matched maximum-likelihood language models (Caccia et al., *Language GANs
-# Falling Short*, ICLR 2020). Today's text generators are autoregressive transformers, and image generation is led by
+# **E000.5 — GANs for text and as the "core algorithm".** §3.4 says GANs 「可以用于生成高质量的文本，如新闻文章、小说」
+# ("can generate high-quality text such as news articles and novels"), and §3.1 and FAQ 10.3 that
+# 「生成式AI的核心算法是生成对抗网络」 ("the core algorithm of generative AI is the GAN"). (§6 makes the same text
+# claim of 生成式AI — generative AI in general — which is true, through language models.) Text is discrete, so a
+# generator's sampling step passes no gradient; language GANs have not matched maximum-likelihood language models
+# (Caccia et al., *Language GANs Falling Short*, ICLR 2020). Today's text generators are autoregressive transformers, and image generation is led by
 # diffusion models; see {doc}`13_challenges`, "Where GANs and VAEs stand today".
 #
 # (erratum-000-6)=
@@ -120,13 +126,6 @@ def fix(source, old, new, count=1):
 # at `https://example.com/generated_faces.png`. The networks output 784 = 28 × 28 grey values — MNIST-sized digits,
 # not faces — the listing loads no dataset at all, and the picture is a placeholder address. The listing itself is run
 # next (E000.7).
-#
-# (erratum-000-8)=
-# **E000.8 — smaller slips.** §4.1 defines the discriminator as 「$D(x)$，其中$x$是真实数据」 ("where $x$ is real
-# data"): the discriminator scores *any* sample, real or generated — that is its job. §8 recommends the book
-# 《生成式AI：算法、实践与应用》, which could not be found, and calls Goodfellow et al.'s paper 《生成对抗网络》
-# (*Generative Adversarial Networks*); its title is *Generative Adversarial Nets* (NIPS 2014). See the
-# {doc}`../reading_list` page.
 
 # %% [markdown]
 # (erratum-000-7)=
@@ -188,9 +187,10 @@ ns = run(src, supplied, cwd=tmp)
 # With three fixes the listing runs to its end. Trained for one pass over {glue:text}`a4_000_images` images (the
 # budget of this page's profile), it does not train *well*: in the figure below most samples are grey noise and the
 # few with a digit-like stroke are near copies of one another, and its last progress line shows a discriminator far
-# ahead of the generator. Running is not the same as learning; {doc}`02_first_gan` trains the same networks with the
-# discriminator step first, logits and the non-saturating loss, and DCGAN's Adam setting, and reaches recognisable
-# digits.
+# ahead of the generator. Running is not the same as learning; {doc}`02_first_gan` trains the same networks for
+# longer, with the discriminator step first, logits in place of `Sigmoid` + `BCELoss`, and DCGAN's Adam setting, and
+# reaches recognisable digits. (The generator loss is the same there as here: BCE against the label "real" is the
+# non-saturating loss.)
 
 # %% mystnb={"figure": {"caption": "Samples of article 000's networks after the three fixes and one short pass over MNIST (the step count is in the title).", "name": "fig-a4-000"}}
 n_images = 64 * min(len(mnist) // 64, max(10, P.gan_steps // 3))
@@ -206,10 +206,39 @@ plt.show()
 glue("a4_000_images", n_images, display=False)
 
 # %% [markdown]
-# Two more defects do not raise errors. The listing updates the generator *before* the discriminator, against a
-# discriminator that has not yet seen the current batch, and it uses Adam's default $\beta_1 = 0.9$ where DCGAN's
-# $0.5$ is the common choice for GANs; {doc}`02_first_gan` measures both. `d_loss = (d_loss_real + d_loss_fake) / 2`
-# only halves the discriminator's learning rate.
+# Four more things raise no error here. Two are choices rather than errors, and this book measures neither for
+# this listing. The listing updates the generator *before* the discriminator, so the generator is scored by a
+# discriminator not yet updated on the current batch. Goodfellow et al.'s Algorithm 1 and this book update the
+# discriminator first; widely copied PyTorch examples (E. Linder-Norén's PyTorch-GAN collection) use the article's
+# order, with the fakes detached for the discriminator's step. The listing also keeps Adam's default
+# $\beta_1 = 0.9$, where the DCGAN paper (Radford et al., 2016) lowered it to $0.5$ because $0.9$ made their
+# training oscillate. {doc}`02_first_gan` trains only with the discriminator first and $\beta_1 = 0.5$, and leaves
+# the article's $\beta_1 = 0.9$ to its first exercise. The third is a defect that this page's `device = "cpu"`
+# hides: the listing moves its noise and images to `device` but never its two networks, so with `device = "cuda"`
+# the first forward pass fails (inputs on the GPU, weights on the CPU); the fix is `.to(device)` on both models.
+# The fourth, `d_loss = (d_loss_real + d_loss_fake) / 2`, changes only the reported number. With plain SGD, halving
+# a loss would halve the step; with Adam, which the listing uses, it changes nothing: Adam's update divides the
+# running mean of the gradients by the square root of the running mean of their squares, so a constant factor on
+# the loss cancels — up to the $\epsilon = 10^{-8}$ in the denominator, which matters only for gradients about
+# that small.
+#
+# ### Further errata of article 000
+#
+# (erratum-000-8)=
+# **E000.8 — smaller slips.** §4.1 defines the discriminator as 「$D(x)$，其中$x$是真实数据」 ("where $x$ is real
+# data"): the discriminator scores *any* sample, real or generated — that is its job. §8 recommends the book
+# 《生成式AI：算法、实践与应用》, which could not be found, and calls Goodfellow et al.'s paper 《生成对抗网络》
+# (*Generative Adversarial Networks*); its title is *Generative Adversarial Nets* (NIPS 2014). See the
+# {doc}`../reading_list` page.
+#
+# (erratum-000-9)=
+# **E000.9 — the loss as a measure of performance.** §5.3: 「使用BCE损失函数来衡量生成器和判别器的性能」 ("the BCE loss
+# is used to measure the performance of the generator and the discriminator"). A GAN's losses are training
+# signals, not measures of how good the model is: each network's loss is computed against an opponent that keeps
+# changing, so the losses do not fall steadily as a classifier's do, and their values depend on how strong the
+# discriminator currently is rather than on how good the samples are. Sample quality is measured on the samples,
+# against real data — FID, precision and recall, each next to a real-vs-real floor
+# ({doc}`05_evaluation`); {doc}`02_first_gan` reads the curves for the health of training, not for quality.
 #
 # ## Article 001 — 生成式AI（GAN）如何改变我们的生活
 #
@@ -271,6 +300,28 @@ glue("a4_000_images", n_images, display=False)
 # (*Generative Adversarial Networks: Theory and Practice*), "Udacity: Generative AI and GANs" and "Yann LeCun's Notes
 # on GANs, Coursera 2020" could not be found; DCGAN (Radford et al.) appeared at ICLR **2016** (arXiv 2015), not
 # "ICLR 2015". Details on the {doc}`../reading_list` page.
+#
+# (erratum-001-9)=
+# **E001.9 — "until the loss converges".** The section 优化算法 ("optimisation algorithm") gives gradient descent for each
+# network, $\theta_G \leftarrow \theta_G - \alpha \nabla_{\theta_G} L_G$ and
+# $\theta_D \leftarrow \theta_D - \alpha \nabla_{\theta_D} L_D$, and says to repeat the steps
+# 「直到损失函数收敛」 ("until the loss function converges"). The update rules are right; the stopping rule is not a
+# usable one. $G$ and $D$ minimise *different* losses, each of which depends on the other's parameters, so there is
+# no single loss being driven to a minimum: the losses hover around values set by the balance of the two players
+# ({doc}`02_first_gan`, "Reading the curves"), and alternating gradient steps on a two-player game can circle an
+# equilibrium instead of converging to it (Mescheder, Geiger & Nowozin, *Which Training Methods for GANs do actually
+# Converge?*, ICML 2018). Flat losses do not mean good samples; training is stopped by a sample metric or a budget
+# ({doc}`05_evaluation`, and {ref}`E001.3 <erratum-001-3>` for the article's other stopping rule).
+#
+# (erratum-001-10)=
+# **E001.10 — privacy.** FAQ 3 asks how generative AI 「保证数据隐私」 ("guarantees data privacy") and answers with
+# 「去识别化处理，如匿名化、加密等」 ("de-identification such as anonymisation and encryption") and federated learning
+# (联邦学习), which keeps the training data on separate nodes. These protect the data *while they are stored and
+# used for training*; none of them stops the trained generator from reproducing training examples in its samples —
+# the privacy risk specific to generative models. Large models have been shown to do so (Carlini et al., 2023), and
+# {doc}`13_challenges` runs the simplest test for it on the book's GANs (the memorisation check). The training method
+# that bounds such a leak provably is differentially private training (Abadi et al., 2016), which the answer does not
+# mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
 #
 # ## Article 002 — 生成式AI与数据集
 #

@@ -6,8 +6,8 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{glue:text}`a2_profile`** on **{glue:text}`a2_device`** and took
-# {glue:text}`a2_seconds:.0f` s: it puts every assignment through nbgrader, grading the solutions and the student versions.
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s: it puts every assignment through nbgrader, grading the solutions and the student versions.
 # :::
 #
 # ## Three kinds of student work

@@ -14,8 +14,8 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{glue:text}`a3_profile`** on **{glue:text}`a3_device`** and took
-# {glue:text}`a3_seconds:.0f` s (one small conditional VAE).
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s (one small conditional VAE).
 # :::
 
 # %%

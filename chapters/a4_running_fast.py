@@ -11,8 +11,8 @@
 #
 # :::{admonition} What this appendix needs
 # :class: tip
-# The stored run used profile **{glue:text}`a1_profile`** on **{glue:text}`a1_device`** and took
-# {glue:text}`a1_seconds:.0f` s. It trains nothing worth keeping: every number is a timing.
+# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# {run}`seconds` s. It trains nothing worth keeping: every number is a timing.
 # :::
 
 # %%

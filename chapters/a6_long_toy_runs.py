@@ -10,8 +10,8 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# Nothing but the records below: the stored run used profile **{glue:text}`ch6b_profile`** on
-# **{glue:text}`ch6b_device`** and took {glue:text}`ch6b_seconds:.1f` s. Producing the records took
+# Nothing but the records below: the stored run used profile **{run}`profile`** on
+# **{run}`device`** and took {run}`seconds` s. Producing the records took
 # {glue:text}`long_run_minutes:.0f` minutes of training runs, two at a time on a 2-core CPU.
 # :::
 #

@@ -26,7 +26,7 @@ from .metrics import (class_coverage, classifier_score, evaluate_images, fid_fro
 from . import features
 from .models import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator, count_parameters
 from .plot import image_grid, plot_gan_history, plot_gradient_norms, plot_snapshots, scatter_2d, show_images
-from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything,
+from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything, start,
                       with_overrides)
 from . import theory
 from . import vae
@@ -44,7 +44,7 @@ __all__ = [
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
     "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_gradient_norms", "plot_snapshots",
     "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
-    "seed_everything", "with_overrides", "GANHistory", "StopTraining", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "cyclegan", "Text", "find_results", "TrainingDiverged",
+    "seed_everything", "start", "with_overrides", "GANHistory", "StopTraining", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "cyclegan", "Text", "find_results", "TrainingDiverged",
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",
     "evaluate_images", "fid_from_features", "importance_sampled_log_likelihood", "kid_from_features",

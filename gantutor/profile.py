@@ -211,3 +211,14 @@ def describe_environment(profile: Profile | None = None, device: torch.device | 
         dev += f" ({torch.cuda.get_device_name(device)})"
     return (f"profile={profile.name} | device={dev} | gantutor {__version__} | torch {torch.__version__}"
             f" | threads={torch.get_num_threads()}")
+
+
+def start(profile: str | None = None, device: str | None = None) -> tuple[Profile, torch.device]:
+    """What a chapter's first cell needs: the profile's budgets and the device, with the environment printed.
+
+    ``P, device = gt.start()`` picks the profile (``GANTUTOR_PROFILE``, else ``gpu`` with CUDA and ``cpu``
+    without) and the device (CUDA when available), applies the thread setting, and prints the line that opens every
+    stored run (profile, device, versions, threads)."""
+    chosen, dev = get_profile(profile), get_device(device)
+    print(describe_environment(chosen, dev))
+    return chosen, dev
