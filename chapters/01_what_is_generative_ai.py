@@ -139,8 +139,7 @@ plt.show()
 # The ring's parameters are fixed and documented in `gantutor.data`, so every chapter and test uses the same
 # distribution:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{gt.data.RING_MODES} modes, radius {gt.data.RING_RADIUS}, standard deviation {gt.data.RING_STD}")
 for k, (x, y) in enumerate(gt.ring_centers().tolist()):
     print(f"  mode {k}: centre ({round(x, 3) + 0.0:+.3f}, {round(y, 3) + 0.0:+.3f})")  # + 0.0 turns -0.0 into 0.0
@@ -314,7 +313,7 @@ print("samples per mode:", coverage["counts"].tolist())
 # 4. Run section 1.5 with `TOY_LR = 1e-3`. Count the modes covered. Run it with two other seeds. What do you conclude
 #    from three runs that you could not conclude from one?
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch1_profile", gt.Text(P.name), display=False)
 glue("ch1_device", gt.Text(str(device)), display=False)
 glue("ch1_seconds", time.perf_counter() - T0, display=False)

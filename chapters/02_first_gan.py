@@ -67,8 +67,7 @@ glue("n_train", len(data), display=False)
 # returns the {term}`logit` $\ell(x)$, with $D(x) = \sigma(\ell(x))$, and the sigmoid lives inside the loss. The next
 # section shows why.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 G, D = gt.MLPGenerator(latent_dim=LATENT_DIM), gt.MLPDiscriminator()
 print(G)
 print(D)
@@ -106,8 +105,7 @@ print(f"parameters: G {gt.count_parameters(G):,}  D {gt.count_parameters(D):,}")
 # `gantutor.losses` computes each loss from logits with `binary_cross_entropy_with_logits`. A check against values
 # worked out by hand, for one real logit $\ell = 2$ and one fake logit $\ell = -1$:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import math
 sig = lambda v: 1 / (1 + math.exp(-v))
 real_logit, fake_logit = torch.tensor([2.0]), torch.tensor([-1.0])
@@ -124,8 +122,7 @@ print(f"L_D at D = 1/2 everywhere: {gt.discriminator_loss(torch.zeros(1), torch.
 # the log at $-100$ to avoid infinities, and a clamped value has **zero gradient**. With logits the loss is computed
 # as $\operatorname{softplus}(\cdot)$, which never rounds:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for value in (-5.0, -20.0, -120.0):
     logit = torch.tensor([value], requires_grad=True)
     loss = nn.BCELoss()(torch.sigmoid(logit), torch.ones(1))          # article: Sigmoid + BCELoss
@@ -222,8 +219,7 @@ def attempt(**switches):
         return f"{type(err).__name__}: {str(err).splitlines()[0][:160]}"
 
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("as written:           ", attempt())
 
 # %% [markdown]
@@ -231,8 +227,7 @@ print("as written:           ", attempt())
 # `BCELoss` refuses to broadcast them. (Had it broadcast, `(N, 1)` against `(N,)` would compare every output with
 # every label — an $N \times N$ loss that is silently wrong.) gantutor's discriminator returns shape `(N,)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("labels of shape (N, 1):", attempt(fix_label_shape=True))
 
 # %% [markdown]
@@ -240,8 +235,7 @@ print("labels of shape (N, 1):", attempt(fix_label_shape=True))
 # `nn.Linear(784, 1024)`: the images must be flattened to `(N, 784)`. The generator's output is already flat, which
 # is why the fake batch went through and the real one does not. gantutor's discriminator flattens its input.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("images flattened:     ", attempt(fix_label_shape=True, flatten_images=True))
 
 # %% [markdown]
@@ -251,8 +245,7 @@ print("images flattened:     ", attempt(fix_label_shape=True, flatten_images=Tru
 # detached), so `d_loss.backward()` must walk back through the same, now freed, part of the graph — and fails.
 # The message suggests `retain_graph=True`. That does not repair the loop:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("retain_graph=True:    ", attempt(fix_label_shape=True, flatten_images=True, retain_graph=True))
 
 # %% [markdown]
@@ -264,8 +257,7 @@ print("retain_graph=True:    ", attempt(fix_label_shape=True, flatten_images=Tru
 # `detach()`ed (so the discriminator's loss cannot reach the generator), then score the fakes again with the
 # *updated* $D$ and update $G$. This is one step of `gt.train_gan`, printed from its source:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(gt.training_step_source())
 
 # %% [markdown]
@@ -469,7 +461,7 @@ plt.show()
 #    `gt.exercises.check_gan_step`, which compares your weights after three steps with the book's and says which
 #    half of the step differs. The graded version is assignment 1 ({doc}`a2_for_instructors`).
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch2_profile", gt.Text(P.name), display=False)
 glue("ch2_device", gt.Text(str(device)), display=False)
 glue("ch2_seconds", time.perf_counter() - T0, display=False)

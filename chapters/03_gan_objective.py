@@ -67,8 +67,7 @@ _ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
 # **Check 1** — maximise $f$ by brute force over 99,999 values of $y$ at grid points and compare with the
 # formula {eq}`eq-dstar`; then perturb $D^*$ and see $V$ drop:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 d_star = th.optimal_discriminator(p_data, p_g)
 ys = torch.linspace(0, 1, 100_001, dtype=torch.float64)[1:-1]          # candidate values of D(x), step 1e-5
 pts = torch.arange(0, len(x), 40)                                       # every 40th grid point: -20, -19.8, ...
@@ -141,8 +140,7 @@ plt.show()
 # **Check 3** — compute $V(D^*, G)$ by integrating the definition, and $-\log 4 + 2\,\mathrm{JSD}$ from two KL
 # integrals ({eq}`eq-jsd`), for several generators:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{'p_g':>16} | {'V(D*,G) direct':>15} | {'-log4 + 2 JSD':>14} | rel. diff <= 1e-4")
 for mean, std in [(0.5, 1.0), (2.0, 0.6), (-3.0, 2.0), (6.0, 0.5)]:
     q = th.gaussian_pdf(x, mean, std)
@@ -192,8 +190,7 @@ glue("jsd_flat_from", flat_from, display=False)
 #
 # **Check 4** — autograd against the two closed forms over a range of logits:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 logits = torch.linspace(-10, 10, 2001, dtype=torch.float64, requires_grad=True)
 g_mm, = torch.autograd.grad(gt.generator_loss_minimax(logits) * len(logits), logits)
 g_ns, = torch.autograd.grad(gt.generator_loss_nonsaturating(logits) * len(logits), logits)
@@ -311,8 +308,7 @@ glue("sat_steps", SAT_STEPS, display=False)
 # $D(G(z_i)) = (0.9, 0.6, 0.8, 0.4, 0.7)$, generator labels all 1, and discriminator labels $(1, 0, 1, 0, 1)$ on the
 # same five outputs. Its numbers, and the correct ones (natural logarithms, as everywhere in this book):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import torch.nn.functional as F
 probs = torch.tensor([0.9, 0.6, 0.8, 0.4, 0.7], dtype=torch.float64)
 y_g = torch.ones(5, dtype=torch.float64)
@@ -429,7 +425,7 @@ def my_generator_loss(fake_logits):
 report_d = ex.check_discriminator_loss(my_discriminator_loss)
 report_g = ex.check_generator_loss(my_generator_loss, "non-saturating")
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch3_profile", gt.Text(P.name), display=False)
 glue("ch3_device", gt.Text(str(device)), display=False)
 glue("ch3_seconds", time.perf_counter() - T0, display=False)

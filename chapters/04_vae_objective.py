@@ -98,8 +98,7 @@ gen = gt.seed_everything(SEED)
 # trapezoid rule is accurate far beyond $10^{-4}$), and against Monte Carlo, which can only agree within its
 # standard error:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 mu = torch.tensor([0.8, -1.5, 0.0, 0.3], dtype=torch.float64)
 logvar = torch.tensor([-0.5, 0.4, -2.0, 0.0], dtype=torch.float64)
 closed = th.gaussian_kl_standard_normal(mu, logvar).item()
@@ -140,8 +139,7 @@ glue("mc_samples", MC_SAMPLES, display=False)
 # For $f(z) = z^2$ under $\mathcal{N}(\mu, \sigma^2)$ the exact gradients are $\partial_\mu = 2\mu$ and
 # $\partial_\sigma = 2\sigma$. Both estimators, with one sample each, repeated many times:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 MU, SIGMA, REPS = 1.0, 0.5, 200_000
 g = torch.Generator().manual_seed(SEED)
 eps = torch.randn(REPS, generator=g, dtype=torch.float64)
@@ -182,8 +180,7 @@ print(f"variance ratio score/reparameterised: mu {ratio_mu:.1f}x, sigma {ratio_s
 # $\log p(x) - \mathcal{L}(x) = \mathrm{KL}(q \,\|\, p(z \mid x))$, with $\mathcal{L}$ as in {eq}`eq-elbo`. Checked with three encoders — the posterior
 # itself, its mean with the wrong variances, and the prior:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 gq = torch.Generator().manual_seed(SEED)
 d_obs, k_lat, s = 5, 2, 0.5
 Q, _ = torch.linalg.qr(torch.randn(d_obs, k_lat, generator=gq, dtype=torch.float64))
@@ -230,8 +227,7 @@ for name, (m, lv) in encoders.items():
 # error is the constant $\frac d2 \log \pi$, and for a general $s^2$ the negative ELBO is $\frac{1}{2s^2}$ times the
 # article's loss with $\beta = 2s^2$, plus a constant:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 gx = torch.Generator().manual_seed(SEED)
 d_pix = 784
 xs, x_hat = torch.rand(6, d_pix, generator=gx, dtype=torch.float64), torch.rand(6, d_pix, generator=gx, dtype=torch.float64)
@@ -344,7 +340,7 @@ def my_kl(mu, logvar):
 report_z = ex.check_reparameterize(my_reparameterize)
 report_kl = ex.check_kl_standard_normal(my_kl)
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch4_profile", gt.Text(P.name), display=False)
 glue("ch4_device", gt.Text(str(device)), display=False)
 glue("ch4_seconds", time.perf_counter() - T0, display=False)

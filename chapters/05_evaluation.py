@@ -66,8 +66,7 @@ glue("n_metric", N, display=False)
 # number computed today is comparable with one computed next year. The price: our FID values can be compared with
 # each other, **not** with FIDs from papers.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name in ("mnist", "fashion-mnist"):
     net = feat.load_classifier(name)        # verifies the file's sha256 first
     print(f"{name:>13}: {feat.CLASSIFIERS[name]['file']}, sha256 {feat.CLASSIFIERS[name]['sha256'][:16]}..., "
@@ -147,8 +146,7 @@ plt.tight_layout(); plt.show()
 # Below, the real data is the 8-Gaussian ring of {numref}`chapter %s <ch-what-is-generative-ai>`; one fake set covers only three of its modes (perfect
 # samples, missing modes) and another covers the whole ring but blurred (every mode, poor samples):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 g2 = torch.Generator().manual_seed(SEED)
 ring = gt.sample_ring(400, generator=g2).double()
 collapsed = gt.sample_ring(400, generator=g2).double()
@@ -547,7 +545,7 @@ plt.tight_layout(); plt.show()
 #    Fashion-MNIST classifier.
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch5_profile", gt.Text(P.name), display=False)
 glue("ch5_device", gt.Text(str(device)), display=False)
 glue("ch5_seconds", time.perf_counter() - T0, display=False)

@@ -51,8 +51,7 @@ print(gt.describe_environment(P, device))
 # samples between them scores high on modes and low on quality; one that collapses onto a few modes scores the
 # opposite.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 SEED = 0
 N_EVAL = 2500                      # samples per evaluation (PacGAN protocol)
 BATCH = 256                        # divisible by the PacGAN pack size below
@@ -433,7 +432,7 @@ glue("tail_verdict", gt.Text(
 #    graded version is assignment 3 ({doc}`a2_for_instructors`).
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch6_profile", gt.Text(P.name), display=False)
 glue("ch6_device", gt.Text(str(device)), display=False)
 glue("ch6_seconds", time.perf_counter() - T0, display=False)

@@ -45,8 +45,7 @@ print(gt.describe_environment(P, device))
 # Rather than trust the arithmetic, we push tensors through the article's layers (copied verbatim) and print every
 # shape:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 class ArticleGenerator(nn.Module):            # article 002, verbatim
     def __init__(self):
         super(ArticleGenerator, self).__init__()
@@ -119,8 +118,7 @@ except RuntimeError as err:
 # The fix is the architecture, not the data: for 28×28 images, project the noise to a 7×7 map and upsample twice,
 # 7 → 14 → 28; the discriminator mirrors it, 28 → 14 → 7, and ends in one logit per image.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 W = 32
 G_show, D_show = gt.models.DCGANGenerator(width=W), gt.models.DCGANDiscriminator(width=W)
 x = torch.randn(2, 100)
@@ -140,8 +138,7 @@ print(f"parameters (width {W}): G {gt.count_parameters(G_show):,}  D {gt.count_p
 # generator and LeakyReLU(0.2) in the discriminator; and Adam with learning rate $2 \times 10^{-4}$ and
 # $\beta_1 = 0.5$ — `train_gan`'s defaults. The initialisation, measured:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 torch.manual_seed(0)
 G_init = gt.models.DCGANGenerator(width=64)
 conv_w = torch.cat([m.weight.flatten() for m in G_init.modules() if isinstance(m, (nn.ConvTranspose2d, nn.Linear))])
@@ -302,7 +299,7 @@ plt.tight_layout(); plt.show()
 #    (`G.embed.weight`). What does it draw?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("gpu_steps", gt.get_profile("gpu").dcgan_steps, display=False)
 glue("ch7_profile", gt.Text(P.name), display=False)
 glue("ch7_device", gt.Text(str(device)), display=False)

@@ -53,8 +53,7 @@ print(f"real-vs-real FID floor at n = {N_EVAL}: {floor:.2f}")
 # "Steps" are generator steps; WGAN-GP updates its critic five times per step, so it costs more per step, and the
 # table reports each run's time.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name in ["non-saturating", "lsgan", "hinge", "wgan-gp"]:   # the rules each loss brings (None: DCGAN's defaults)
     L = gt.GAN_LOSSES[name]
     print(f"{name:>14}: n_critic={L.n_critic}, gradient penalty weight={L.gradient_penalty}, lr={L.lr}, betas={L.betas}")
@@ -123,7 +122,7 @@ plt.tight_layout(); plt.show()
 #    differences survive?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch7b_runs", len(VARIANTS), display=False)
 glue("ch7b_steps", STEPS, display=False)
 glue("ch7b_profile", gt.Text(P.name), display=False)

@@ -81,8 +81,7 @@ plt.show()
 # hidden layers of 200 tanh units to the mean and log-variance of 50 Gaussian latents; the decoder mirrors it and
 # outputs 784 Bernoulli logits.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 model = V.MLPVAE(latent_dim=50, hidden=(200, 200)).to(device)
 print(model)
 print(f"{gt.count_parameters(model):,} parameters")
@@ -91,8 +90,7 @@ print(f"{gt.count_parameters(model):,} parameters")
 # One training step computes the pieces of the objective with `gantutor.vae.vae_terms` and combines them with
 # `vae_loss`. These are the lines that ran (printed from the package, not retyped):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src = inspect.getsource(V.vae_terms)
 print(src[src.index("    mu, logvar"):])
 src = inspect.getsource(V.vae_loss)

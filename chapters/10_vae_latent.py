@@ -231,8 +231,7 @@ for key, (label, r) in zip(["plain", "warmup", "freebits"], remedies.items()):
 # VAE** (Sohn et al., 2015): $q(z \mid x, y)$ and $p(x \mid z, y)$. The label no longer has to be stored in $z$, so
 # $z$ is free to encode *style*; at generation time we choose the class and draw $z$ from the prior.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 m = V.MLPVAE(latent_dim=16, hidden=(400, 200), num_classes=10)
 print("encoder's first layer:", m.encoder[0], "<- 784 pixels + 10 one-hot label entries")
 print("decoder's first layer:", m.decoder[0], "<- 16 latents + 10 one-hot label entries")
@@ -351,7 +350,7 @@ plt.tight_layout(); plt.show()
 # 3. Give the conditional VAE the *wrong* label for a test image and reconstruct it. What is kept, what changes?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch9_runs", RUNS, display=False)
 glue("ch9_profile", gt.Text(P.name), display=False)
 glue("ch9_device", gt.Text(str(device)), display=False)

@@ -52,8 +52,7 @@ DATA = {name: (gt.load_images(name, subset=P.train_subset, device=device),
 # architecture on each set — and on the same number of real training images — for {glue:text}`ch9b_cas_epochs`
 # epochs with the same recipe.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 labels = torch.arange(20) % 10
 print("balanced labels for 20 draws:", labels.tolist())
 print("per class:", torch.bincount(labels, minlength=10).tolist())
@@ -132,8 +131,7 @@ glue("ch9b_cas_order", gt.Text(" > ".join(ranked)), display=False)
 # images from each, and train three classifiers with the same number of steps: on the real subset, on the real
 # subset plus the GAN's images, and on the real subset plus the VAE's.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 def balanced_subset(labels, n, seed):
     # indices of n images, n // 10 of each class, drawn with `seed`
     g = torch.Generator().manual_seed(seed)
@@ -341,7 +339,7 @@ plt.tight_layout(); plt.show()
 #    to real images at which augmentation helps at 100 labels? Report mean ± sd over the seeds.
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch9b_profile", gt.Text(P.name), display=False)
 glue("ch9b_device", gt.Text(str(device)), display=False)
 glue("ch9b_seconds", time.perf_counter() - T0, display=False)

@@ -63,8 +63,7 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # What thickening does, on a stroke small enough to print (`#` is ink):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 x = -torch.ones(1, 1, 5, 9)
 x[0, 0, 1:4, 2] = 1                      # a short vertical stroke
 x[0, 0, 2, 5:8] = 1                      # and a short horizontal one
@@ -302,7 +301,7 @@ plt.tight_layout(); plt.show()
 #    fixed classifier still read the translations?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch9c_profile", gt.Text(P.name), display=False)
 glue("ch9c_device", gt.Text(str(device)), display=False)
 glue("ch9c_seconds", time.perf_counter() - T0, display=False)

@@ -88,8 +88,7 @@ glue("ch10_largest", gt.count_parameters(gt.MLPGenerator()) / 1e6, display=False
 # We train the DCGAN of {numref}`chapter %s <ch-dcgan>` twice for the same number of steps: on all training images, and on only
 # {glue:text}`ch10_small` of them.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 def nearest(queries, pool, chunk=500):
     # distance from each query to its nearest item in `pool` (Euclidean, flattened), and that item's index
     q, p = queries.flatten(1).cpu(), pool.flatten(1).cpu()
@@ -238,7 +237,7 @@ plt.tight_layout(); plt.show()
 #    change for shifted copies?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch10_profile", gt.Text(P.name), display=False)
 glue("ch10_device", gt.Text(str(device)), display=False)
 glue("ch10_seconds", time.perf_counter() - T0, display=False)

@@ -135,8 +135,7 @@ def fix(source, old, new, count=1):
 # MNIST in the usual way (`ToTensor`, `Normalize((0.5,), (0.5,))`, batches of 64) — the minimum needed for the
 # article's "face" model to have data of the size it expects. The listing then runs until its first error:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import torchvision
 from torch.utils.data import DataLoader, Subset
 
@@ -154,8 +153,7 @@ ns = run(src, supplied, cwd=tmp)
 # **Error 1: label shape.** The discriminator returns shape `(N, 1)`; the labels `torch.ones(N)` have shape `(N,)`.
 # `BCELoss` refuses targets of another shape. Smallest fix: labels of shape `(N, 1)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src = fix(src, "torch.ones(fake_images.size(0))", "torch.ones(fake_images.size(0), 1)")
 src = fix(src, "torch.ones(real_images.size(0))", "torch.ones(real_images.size(0), 1)")
 src = fix(src, "torch.zeros(fake_images.size(0))", "torch.zeros(fake_images.size(0), 1)")
@@ -165,8 +163,7 @@ ns = run(src, supplied, cwd=tmp)
 # **Error 2: image shape.** A batch of MNIST images has shape `(N, 1, 28, 28)`; the discriminator's first layer is
 # `Linear(784, 1024)`, which needs `(N, 784)`. Smallest fix: flatten the real images.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src = fix(src, "real_images = images.to(device)", "real_images = images.view(images.size(0), -1).to(device)")
 ns = run(src, supplied, cwd=tmp)
 
@@ -177,8 +174,7 @@ ns = run(src, supplied, cwd=tmp)
 # meanwhile changed the generator's weights in place ({doc}`02_first_gan` shows it). The real fix is the one the
 # article's own text describes: the discriminator's loss must not reach the generator — detach the fakes.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src = fix(src, "criterion(discriminator(fake_images), fake_labels)",
           "criterion(discriminator(fake_images.detach()), fake_labels)")
 ns = run(src, supplied, cwd=tmp)
@@ -366,8 +362,7 @@ glue("a4_000_images", n_images, display=False)
 # the book's data folder, so torchvision finds the files and downloads nothing, and supply `num_epochs = 1`,
 # `device = "cpu"` and `display_images` (which it calls without defining).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 work = Path(tempfile.mkdtemp())
 (work / "data").symlink_to(gt.data_root(), target_is_directory=True)
 
@@ -393,8 +388,7 @@ ns = run(src2, supplied2, cwd=work)
 # **Error 1: three-channel normalisation of one-channel images.** `Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))` is
 # for RGB; MNIST has one channel.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))", "transforms.Normalize((0.5,), (0.5,))")
 torch.manual_seed(0)
 ns = run(src2, supplied2, cwd=work)
@@ -406,8 +400,7 @@ ns = run(src2, supplied2, cwd=work)
 # {doc}`07_dcgan` traces it layer by layer). The smallest change that keeps the article's networks: one channel at
 # both ends, and MNIST padded to 32 × 32.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "nn.ConvTranspose2d(64, 3, 4, 2, 1, bias=False)", "nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False)")
 src2 = fix(src2, "nn.Conv2d(3, 64, 4, 2, 1, bias=False)", "nn.Conv2d(1, 64, 4, 2, 1, bias=False)")
 src2 = fix(src2, "transforms.Compose([\n    transforms.ToTensor(),",
@@ -420,8 +413,7 @@ ns = run(src2, supplied2, cwd=work)
 # averages the whole batch into one number, so the loss compares one probability with 128 labels (and a
 # discriminator must judge each image). Smallest fix: one output per image.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "return output.view(-1, 1).mean(0)", "return output.view(-1)")
 torch.manual_seed(0)
 ns = run(src2, supplied2, cwd=work)
@@ -430,8 +422,7 @@ ns = run(src2, supplied2, cwd=work)
 # **Error 4: integer labels.** `torch.full((batch_size,), 1, device=device)` makes an integer tensor; `BCELoss` needs
 # floating-point targets. Smallest fix: `1.0` and `0.0`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "torch.full((batch_size,), 1, device=device)", "torch.full((batch_size,), 1.0, device=device)")
 src2 = fix(src2, "torch.full((batch_size,), 0, device=device)", "torch.full((batch_size,), 0.0, device=device)")
 torch.manual_seed(0)
@@ -444,8 +435,7 @@ ns = run(src2, supplied2, cwd=work)
 # should be scored by the updated discriminator). So that this page runs in seconds, from here on the listing sees only
 # the first few hundred training images — `Subset` is the one change that is not a fix.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "        # 计算生成器损失\n        loss_G = criterion(discriminator(fake_images), labels_real)\n", "")
 src2 = fix(src2, "        # 更新生成器参数\n        optimizer_G.zero_grad()",
            "        # 更新生成器参数\n        loss_G = criterion(discriminator(fake_images), labels_real)\n"
@@ -458,8 +448,7 @@ ns = run(shorten(src2, 128 * 2 + 96), supplied2, cwd=work)     # from here on, a
 # of 96 (the subset above ends the same way), but the listing always draws 128 noise vectors, so in the last batch
 # 128 fakes meet 96 labels — the error above. Smallest fix: draw as many noise vectors as there are real images.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 src2 = fix(src2, "noise = torch.randn(128, 100, 1, 1).to(device)",
            "noise = torch.randn(data[0].size(0), 100, 1, 1).to(device)")
 
@@ -506,8 +495,7 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 # training, and no VAE code at all. Run, it defines both networks; fed a batch of images it fails, because the
 # discriminator's first layer needs flattened 784-vectors:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ns3 = run(listing("a003_models.py") + "\nG, D = Generator(), Discriminator()\nz = torch.randn(4, 100)\n"
           "print('G(z) has shape', tuple(G(z).shape))\nD(torch.rand(4, 1, 28, 28))", {}, echo=True)
 ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1, 28, 28).view(4, -1))", {})
@@ -572,8 +560,7 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # **E004.8 — the Keras listing (§1.9–1.10), read and, where it is NumPy, run.** The preprocessing lines are plain
 # NumPy, so they are run here on the same MNIST arrays:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 import numpy as np
 
 train_images = mnist.data.numpy()                                           # (60000, 28, 28) uint8, as mnist.load_data()
@@ -630,7 +617,7 @@ print(f"to_categorical(train_images) would one-hot {train_images.size:,} pixel v
 # generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
 # documents it can cite, with dates, are in {doc}`13_challenges` (regulation).
 
-# %%
+# %% tags=["remove-cell"]
 glue("a4_profile", gt.Text(P.name), display=False)
 glue("a4_device", gt.Text(str(device)), display=False)
 glue("a4_seconds", time.perf_counter() - T0, display=False)

@@ -43,8 +43,7 @@ P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name, fn in inspect.getmembers(ex, inspect.isfunction):
     if name.startswith("check_"):
         print(f"{name}{inspect.signature(fn)}")
@@ -56,8 +55,7 @@ for name, fn in inspect.getmembers(ex, inspect.isfunction):
 # for a common mistake — the reparameterisation with $\sigma = \exp(\log\sigma^2)$ instead of
 # $\exp(\tfrac12\log\sigma^2)$:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 report = ex.check_reparameterize(lambda mu, logvar, eps: mu + logvar.exp() * eps, raise_on_fail=False)
 
 # %% [markdown]
@@ -129,7 +127,7 @@ glue("a2_total_seconds", sum(timings), display=False)
 # after {numref}`chapter %s <ch-gan-variants>`. Each is sized for one lab session; the ungraded training run at the end is a good starting point for
 # discussion (why does the GAN miss modes? what limits the VAE's reconstructions?).
 
-# %%
+# %% tags=["remove-cell"]
 glue("a2_profile", gt.Text(P.name), display=False)
 glue("a2_device", gt.Text(str(device)), display=False)
 glue("a2_seconds", time.perf_counter() - T0, display=False)

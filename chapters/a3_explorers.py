@@ -43,8 +43,7 @@ SEED = 0
 # and draws ten samples of every class. Run the cell and watch it change; the stop button ends training cleanly and
 # keeps the model.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 dash_demo = widgets.TrainingDashboard(metric=lambda m: 0.0, samples=lambda m: torch.zeros(4, 1, 28, 28))
 print(dash_demo.status.value)
 print(round(dash_demo.on_snapshot(0, None), 3), "|", dash_demo.status.value)
@@ -109,7 +108,7 @@ plt.show()
 #    with 100 latent coordinates, of which the first six get sliders.
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("a3_profile", gt.Text(P.name), display=False)
 glue("a3_device", gt.Text(str(device)), display=False)
 glue("a3_seconds", time.perf_counter() - T0, display=False)

@@ -50,8 +50,7 @@ print(gt.describe_environment(P, device))
 # freezes the discriminator's weights during the generator step. On top of that comes the **fast path**
 # (`fast=True`, {mod}`gantutor.fast`), a set of named techniques:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print("techniques:", ", ".join(gt.fast.TECHNIQUES))
 print("fast=None on the CPU  ->", sorted(gt.fast.resolve_fast(None, torch.device("cpu"))) or "none (float32)")
 print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device("cuda"))))
@@ -204,7 +203,7 @@ state = (f"reached after {ttq['seconds_to_target']:.1f} s of training" if ttq["r
          f"not reached within {P.ttq_seconds:.0f} s; best {ttq['best_fid_over_floor']:.1f}× the floor")
 print(f"FID floor at n={ttq['settings']['n_eval']}: {ttq['floor_fid']:.2f}; target {state}")
 
-# %%
+# %% tags=["remove-cell"]
 glue("a1_ttq_every", ttq["settings"]["eval_every"], display=False)
 glue("a1_ttq_n", ttq["settings"]["n_eval"], display=False)
 glue("a1_ttq_budget", P.ttq_seconds, display=False)
@@ -239,7 +238,7 @@ glue("a1_ttq_state", gt.Text(
 # 3. On a GPU, add `--compile`. Which model gains most from compilation?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("a1_profile", gt.Text(P.name), display=False)
 glue("a1_device", gt.Text(str(device)), display=False)
 glue("a1_seconds", time.perf_counter() - T0, display=False)

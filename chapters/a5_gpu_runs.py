@@ -53,8 +53,7 @@ glue("a5_torch", gt.Text(env["torch"]), display=False)
 # The same benchmark as {doc}`a4_running_fast` (same models, batch 128, same loops), run with its CUDA defaults:
 # images per second and the ratio to the tutorial loop (the PyTorch DCGAN tutorial's data pipeline and step).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 MODELS = list(bench["models"])
 LOOPS = list(bench["models"][MODELS[0]]["loops"])
 speed = {m: bench["models"][m]["loops"] for m in MODELS}
@@ -133,8 +132,7 @@ glue("a5_ttq_state", gt.Text("reached" if ttq["reached"] else "not reached"), di
 #
 # ## The VAE against the published log-likelihood
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"{vae['steps']:,} steps of batch {vae['batch_size']} = {vae['epochs']:.0f} epochs in {vae['train_seconds']:.0f} s "
       f"({1000 * vae['train_seconds'] / vae['steps']:.2f} ms per step) on {vae['device']}")
 print(f"test NLL (k = {vae['k']}, all {vae['test_images']:,} test images): {vae['nll']:.2f} ± {vae['nll_sem']:.2f} nats; "
@@ -166,8 +164,7 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 # limit every recipe's first seed finished, and some second seeds. Coverage is measured exactly as in
 # {numref}`chapter %s <ch-gan-variants>` (2,500 samples, a sample is high-quality within 3σ of a mode).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 RECIPES = {
     "ns-128": "non-saturating, 128×3 nets, batch 256, Adam 2e-4",
     "ns-128-decay": "… with the learning rate decayed linearly to 0",
@@ -240,8 +237,7 @@ plt.tight_layout(); plt.show()
 # fallen to {glue:text}`a5_long_lr:.0f`% of its starting value — so the record holds the evaluations made until then
 # (`toy_sweep_long_h100.jsonl`, written as the runs went):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 long = [json.loads(line) for line in (RECORDS / "toy_sweep_long_h100.jsonl").read_text().splitlines()]
 curves = {}
 for r in long:

@@ -61,8 +61,7 @@ P = gt.get_profile()
 print(gt.describe_environment(P, gt.get_device()), "(this page only reads records)")
 STEPS = gt.PROFILES["cpu"].variant_steps            # the budget of chapter 6's stored table
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 RECORDS = ("toy_bn_100k.json", "toy_bn_200k.json", "toy_bn_pac2_200k.json")
 RECIPES = {"bn-128-decay": ("BatchNorm generator + decay", "bn"),           # config: (name in the table, glue prefix)
            "bn-pac2-128-decay": ("BatchNorm generator + decay + packing (PacGAN2)", "pac")}
@@ -232,7 +231,7 @@ plt.tight_layout(); plt.show()
 #    does it oscillate like the constant-rate runs of {doc}`a5_gpu_runs`?
 # :::
 
-# %%
+# %% tags=["remove-cell"]
 glue("ch6b_profile", gt.Text(P.name), display=False)
 glue("ch6b_device", gt.Text(str(gt.get_device())), display=False)
 glue("ch6b_seconds", time.perf_counter() - T0, display=False)
