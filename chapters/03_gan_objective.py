@@ -3,8 +3,8 @@
 # # The GAN objective, derived and checked
 #
 # The previous chapter used the GAN losses; this one derives where they come from and what they optimise. Every
-# identity is derived on paper first and then **checked numerically** in a cell whose printed result CI pins
-# (`# NBVAL_CHECK_OUTPUT`). To make exact checks possible, we work in one dimension, where the densities can be
+# identity is derived on paper first and then **checked numerically** in a cell whose printed result the test suite compares on every re-run.
+# To make exact checks possible, we work in one dimension, where the densities can be
 # written down and integrated on a fine grid.
 #
 # :::{admonition} What this chapter needs

@@ -6,7 +6,7 @@
 # {term}`evidence lower bound <ELBO>` (ELBO, 证据下界). This chapter derives the ELBO two ways, derives the closed-form KL term, explains the
 # reparameterisation trick with a measured comparison, and checks the size of the ELBO's gap exactly on a model whose
 # likelihood is known. It ends with the importance-sampled likelihood estimate that later chapters use to compare
-# with published numbers. Every identity is checked in a cell whose printed result CI pins.
+# with published numbers. Every identity is checked in a cell whose printed result the test suite compares on every re-run.
 #
 # :::{admonition} What this chapter needs
 # :class: tip

@@ -2,14 +2,11 @@
 # (ch-evaluation)=
 # # Evaluating generative models
 #
-# How good is a generator? Source article 002 (§4.4, 模型评估) answers with three words: **quality** (生成质量),
-# **diversity** (多样性) and **stability** (稳定性) — and stops there, without saying how to measure any of them.
-# Article 003 lists evaluation (评估难度) among the field's open challenges: the quality and diversity of generated
-# data "are hard to quantify". Article 001 says training ends "when the discriminator can no longer tell generated
-# from real data" — a stopping rule that, as we will see, no real run reaches and that says little about the samples.
-#
-# This chapter turns the three words into numbers. It builds one fixed yardstick (a feature network), defines the
-# standard metrics on top of it, and — before trusting any of them on a generator — **calibrates** them on real
+# How good is a generator? The answer usually comes in three words: **quality** (生成质量: do the samples look like
+# real data?), **diversity** (多样性: do they cover everything the data contains?) and **stability** (稳定性: does
+# training get there reliably, from run to run and from step to step?). This chapter turns the three words into
+# numbers. It builds one fixed yardstick (a feature network), defines the standard metrics on top of it, and —
+# before trusting any of them on a generator — **calibrates** them on real
 # images that we damage in controlled ways, so we know what each metric can and cannot see. Then it measures how
 # the sample size biases the most popular metric, how a metric moves during training and across seeds, and compares
 # the book's models in one table.
@@ -19,6 +16,15 @@
 # The stored run used profile **{run}`profile`** on **{run}`device`** and took
 # {run}`seconds` s. Every image metric here compares {glue:text}`n_metric` images with
 # {glue:text}`n_metric` images; the GAN runs last {glue:text}`eval_gan_steps` steps each.
+# :::
+#
+# :::{admonition} What the source articles get wrong here
+# :class: dropdown warning
+# Source article 002 (§4.4, 模型评估) answers "how good is a generator?" with the three words quality, diversity and
+# stability — and stops there, without saying how to measure any of them. Article 003 lists evaluation (评估难度)
+# among the field's open challenges: the quality and diversity of generated data "are hard to quantify". Article 001
+# says training ends "when the discriminator can no longer tell generated from real data" — a stopping rule that, as
+# this chapter shows, no real run reaches and that says little about the samples.
 # :::
 
 # %%
@@ -320,8 +326,9 @@ glue("cls1_score", pick("classes kept", 1)["classifier_score"], display=False)
 #   classes by {glue:text}`cls2_ratio:.0f` — the same kind of number for a quality problem and a diversity problem.
 #   It is also very sensitive in this feature space: compare the mildest noise row of the table with its
 #   images in the figure above.
-# * **Precision is the clean quality signal.** With two perfect classes precision stays at
-#   {glue:text}`cls2_precision:.2f` — where it is for real data — while noise of $\sigma = 0.2$ lowers it to
+# * **Precision is the clean quality signal.** With two perfect classes precision is
+#   {glue:text}`cls2_precision:.2f`, near its value for real images against real images
+#   ({glue:text}`floor_precision:.2f`), while noise of $\sigma = 0.2$ lowers it to
 #   {glue:text}`noise02_precision:.2f` and a one-pixel blur to {glue:text}`blur1_precision:.2f`.
 # * **Recall falls for every kind of damage.** Keeping two classes cuts recall from {glue:text}`cls10_recall:.2f`
 #   to {glue:text}`cls2_recall:.2f`, as expected for missing modes; but noise of $\sigma = 0.2$ also cuts it, to
@@ -511,7 +518,8 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # Reading the table with the calibration in mind: after {glue:text}`eval_gan_steps` steps the GAN's FID is
 # {glue:text}`gan_ratio_mean:.0f` times the floor on average ({glue:text}`gan_ratio_best:.0f` for the best seed).
-# Its precision, {glue:text}`gan_precision:.2f`, is close to real data's, but its recall is
+# Its precision, {glue:text}`gan_precision:.2f`, is close to real data's ({glue:text}`floor_precision:.2f`), but its
+# recall is
 # {glue:text}`gan_recall:.2f`, only {glue:text}`gan_classes:.1f` classes receive at least 1% of its samples on
 # average, and its classifier score is {glue:text}`gan_score:.1f` — the signature of a generator that has not yet
 # spread over all ten digits (compare the bottom-right panel of the calibration). {numref}`Chapter %s <ch-first-gan>`'s longer run covers

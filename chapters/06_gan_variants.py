@@ -2,25 +2,31 @@
 # (ch-gan-variants)=
 # # When GAN training fails, and the variants that help
 #
-# Article 003 names the two classic failures of GAN training (训练稳定性): **{term}`mode collapse`** (模式崩溃) and
-# **vanishing gradients** (梯度消失). Article 004 lists the variants meant to fix them — WGAN "uses the Wasserstein
-# distance and solved the instability of GAN training", LSGAN "uses a least-squares loss and improves stability" —
-# without showing a single run. This chapter measures both failures and every variant on two 2-D distributions
-# whose modes we know exactly, so "helps" becomes a number: how many modes are captured and how many samples are
-# good.
-#
-# Two corrections up front. No variant has *solved* GAN instability: each changes the objective or constrains the
-# discriminator, and each comes with its own failure cases, as the table below shows. And article 004's reading
-# list is mixed up: "Improved Techniques for Training GANs" is by Salimans et al. (NeurIPS 2016) and introduces
-# feature matching, minibatch discrimination and the Inception Score — not WGAN or the gradient penalty. WGAN is
-# Arjovsky, Chintala and Bottou (ICML 2017); the gradient penalty is Gulrajani et al., "Improved Training of
-# Wasserstein GANs" (NeurIPS 2017).
+# GAN training has two classic failures (训练稳定性, as article 003 calls the problem): **{term}`mode collapse`**
+# (模式崩溃), where the generator covers only part of the data, and **vanishing gradients** (梯度消失), where the
+# generator's gradient fades once the discriminator confidently rejects its samples. A family of variants changes
+# the loss or the discriminator to counter them: WGAN trains a critic that estimates the Wasserstein distance, LSGAN
+# uses a least-squares loss (article 004 lists both), and later methods add a gradient penalty, spectral
+# normalisation or packing. This chapter measures both failures
+# and every variant on two 2-D distributions whose modes we know exactly, so "helps" becomes a number: how many
+# modes are captured and how many samples are good.
 #
 # :::{admonition} What this chapter needs
 # :class: tip
 # The stored run used profile **{run}`profile`** on **{run}`device`** and took
 # {run}`seconds` s: {glue:text}`n_variants` variants × 2 distributions × {glue:text}`n_seeds`
 # seeds, {glue:text}`variant_steps` generator steps each.
+# :::
+#
+# :::{admonition} What the source articles get wrong here
+# :class: dropdown warning
+# Article 004 lists the variants meant to fix GAN training — WGAN "uses the Wasserstein distance and solved the
+# instability of GAN training", LSGAN "uses a least-squares loss and improves stability" — without showing a single
+# run. No variant has *solved* GAN instability: each changes the objective or constrains the discriminator, and each
+# comes with its own failure cases, as the table below shows. And article 004's reading list is mixed up: "Improved
+# Techniques for Training GANs" is by Salimans et al. (NeurIPS 2016) and introduces feature matching, minibatch
+# discrimination and the Inception Score — not WGAN or the gradient penalty. WGAN is Arjovsky, Chintala and Bottou
+# (ICML 2017); the gradient penalty is Gulrajani et al., "Improved Training of Wasserstein GANs" (NeurIPS 2017).
 # :::
 
 # %%

@@ -111,8 +111,11 @@ plt.tight_layout(); plt.show()
 # re-run it with `GANTUTOR_PROFILE=gpu` (longer training) before concluding more. What the run does show is
 # that every variant trains from the same registry and loop with no other change — the loss is one line of the
 # training step, not a different program — and that at this budget none of them is good yet: the strokes are
-# digit-like and every class is present (the last-but-one column), but many samples are malformed. {numref}`Chapter %s <ch-dcgan>`'s
-# DCGAN trained twice as long.
+# digit-like, the last-but-one column counts the classes each variant produces, and many samples are malformed.
+# The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either, although it uses the
+# same networks, batch size and seed: it stops after {glue:text}`ch7b_steps` generator steps, half of
+# {numref}`chapter %s <ch-dcgan>`'s, and {numref}`chapter %s <ch-dcgan>` scores an average of its generator's weights
+# beside the last ones, where this table scores the last weights — so the two FIDs are not comparable one to one.
 #
 # :::{admonition} Try it yourself
 # :class: seealso

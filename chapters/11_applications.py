@@ -2,11 +2,12 @@
 # (ch-applications)=
 # # Applications, measured
 #
-# Every source article lists applications (应用场景): image generation, data augmentation (数据增强), medical images,
-# art, text, speech, games, business. None measures one. This chapter takes the applications that can be tested
-# credibly with the book's data and tests them: **generated images as training data** (the Classification Accuracy
-# Score) and **anomaly detection** (异常检测) with a VAE's likelihood, including the failure the articles do not
-# mention. It then says what changes for the applications it cannot test here.
+# Generative models are put to work (应用场景) in image generation, data augmentation (数据增强), medical imaging,
+# art, text, speech, games and business. An application claim is a claim about a measurable gain, so this chapter
+# takes the applications that can be tested credibly with the book's data and tests them: **generated images as
+# training data** (the Classification Accuracy Score) and **anomaly detection** (异常检测) with a VAE's likelihood,
+# including a known way in which likelihood misleads. It then says what changes for the applications it cannot test
+# here.
 #
 # :::{admonition} What this chapter needs
 # :class: tip
@@ -14,6 +15,14 @@
 # {run}`seconds` s: a conditional GAN, a conditional VAE, two VAEs and three classifiers, then one
 # conditional GAN, one conditional VAE and three classifiers for every labelled subset and seed of the augmentation
 # experiment.
+# :::
+#
+# :::{admonition} What the source articles get wrong here
+# :class: dropdown warning
+# Every source article lists applications: image generation, data augmentation, medical images, art, text, speech,
+# games, business. None measures one, and none mentions that a model's likelihood can rank inputs unlike its
+# training data as *more* likely than the training data itself (Nalisnick et al., 2019), which matters for their
+# medical and security examples; the anomaly-detection section below tests it.
 # :::
 
 # %%

@@ -77,7 +77,7 @@ def fix(source, old, new, count=1):
 
 
 # %% [markdown]
-# ## Article 000 — 《AI新纪元：生成式AI如何推动科技进步？》
+# ## Article 000 — 《AI新纪元：生成式AI如何推动科技进步？》 ("A new AI era: how generative AI drives progress")
 #
 # (erratum-000-1)=
 # **E000.1 — the history.** 「生成式AI的历史可以追溯到20世纪80年代的生成对抗网络（GANs）。GANs由Ian Goodfellow等人于2014年提出」
@@ -236,7 +236,7 @@ glue("a4_000_images", n_images, display=False)
 # against real data — FID, precision and recall, each next to a real-vs-real floor
 # ({doc}`05_evaluation`); {doc}`02_first_gan` reads the curves for the health of training, not for quality.
 #
-# ## Article 001 — 生成式AI（GAN）如何改变我们的生活
+# ## Article 001 — 生成式AI（GAN）如何改变我们的生活 ("How generative AI (GANs) is changing our lives")
 #
 # (erratum-001-1)=
 # **E001.1 — generative AI is not GANs.** 「生成式AI，即生成对抗网络（GANs）」 ("generative AI, that is, generative
@@ -319,7 +319,7 @@ glue("a4_000_images", n_images, display=False)
 # that bounds such a leak provably is differentially private training (Abadi et al., 2016), which the answer does not
 # mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
 #
-# ## Article 002 — 生成式AI与数据集
+# ## Article 002 — 生成式AI与数据集 ("Generative AI and datasets")
 #
 # (erratum-002-1)=
 # **E002.1 — "generator and discriminator" as the architecture of generative AI.** 「生成式 AI 的核心架构通常包括两个
@@ -472,7 +472,7 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 # both datasets. Not errors, but worth knowing: the listing never moves its networks to `device`, so with
 # `device = "cuda"` it fails at the first step; and it reports progress only every 100 steps.
 #
-# ## Article 003 — 生成式人工智能
+# ## Article 003 — 生成式人工智能 ("Generative artificial intelligence")
 #
 # (erratum-003-1)=
 # **E003.1 — the VAE's steps.** §3: the encoder produces 「一批隐向量」 ("a batch of latent vectors"), the decoder
@@ -511,7 +511,7 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # neural networks; deep generative models are the intersection. {doc}`01_what_is_generative_ai` fits a non-neural
 # generative model (a Gaussian per class) next to a discriminative one.
 #
-# ## Article 004 — 中国生成式AI应用前景
+# ## Article 004 — 中国生成式AI应用前景 ("The outlook for generative-AI applications in China")
 #
 # (erratum-004-1)=
 # **E004.1 — "generative model" is not "generator", and "discriminative model" is not "discriminator".** 「生成式AI

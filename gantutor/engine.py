@@ -210,6 +210,7 @@ class Engine:
         self.checkpoint, self.checkpoint_every, self.resume = checkpoint, checkpoint_every, resume
         self.on_nonfinite, self.check_every, self.on_snapshot = on_nonfinite, check_every, on_snapshot
         self.lr_schedule, self.schedule = lr_schedule, snapshot_schedule(steps, snapshots)
+        self.snapshot_steps = set(self.schedule)
         self.device = next(next(iter(task.modules.values())).parameters()).device
         self.record = torch.zeros(steps, len(task.columns), device=self.device)
         self.run = Run(self.record)
@@ -306,7 +307,7 @@ class Engine:
         self.checked = upto
 
     def report(self, step: int, bar, start: float) -> None:
-        if step in self.schedule and self.mode == "log":
+        if step in self.snapshot_steps and self.mode == "log":
             print(f"{self.desc} step {step:>6}/{self.steps} | {self.task.describe(self.record[step - 1].tolist())} "
                   f"| {time.perf_counter() - start:6.1f} s", flush=True)
         if bar is not None:
@@ -332,9 +333,10 @@ class Engine:
 
     def after_step(self, step: int, bar, start: float) -> None:
         every = self.checkpoint_every
-        if step % self.check_every == 0 or step in self.schedule or step == self.steps or (every and step % every == 0):
+        if step % self.check_every == 0 or step in self.snapshot_steps or step == self.steps or (
+                every and step % every == 0):
             self.check_finite(step)
-        if step in self.schedule:
+        if step in self.snapshot_steps:
             self.snapshot(step)
         self.report(step, bar, start)
         if every and step % every == 0:

@@ -161,3 +161,29 @@ def test_every_book_model_trains_resumes_and_evaluates(tmp_path, mnist_root, mod
 
 def a_kind(model):
     return {"vae": "vae", "cvae": "vae", "cyclegan": "cyclegan"}.get(model, "gan")
+
+
+def test_reference_run_writes_a_record_whose_weights_load_and_reproduce_it(tmp_path, mnist_root, monkeypatch):
+    from gantutor.book import reference
+
+    monkeypatch.setattr(reference, "MAX_STEPS", 4)
+    monkeypatch.setattr(reference, "CHECK_EVERY", 2)
+    monkeypatch.setattr(reference, "EVAL_SAMPLES", 300)
+    monkeypatch.setattr(reference, "CAS_SAMPLES", 256)
+    monkeypatch.setattr(reference, "CAS_EPOCHS", 1)
+    monkeypatch.setitem(reference.RECIPES, "cdcgan", {**reference.RECIPES["cdcgan"], "width": 4})
+    out = tmp_path / "reference_cdcgan.json"
+    assert main(["reference", "cdcgan", "--seconds", "1", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["steps"] in (2, 4) and set(record["metrics"]) == {
+        "cdcgan_reference.fid_over_floor", "cdcgan_reference.confident_rate", "cdcgan_reference.max_class_share",
+        "cdcgan_reference.cas"}
+    G, again = reference.load_reference(out)
+    assert again == record and G.num_classes == 10
+    assert reference.score(G, "cdcgan", torch.device("cpu"))["cdcgan_reference.fid_over_floor"] == pytest.approx(
+        record["metrics"]["cdcgan_reference.fid_over_floor"], rel=1e-6)
+    (tmp_path / "reference_cdcgan.pt").write_bytes(b"tampered")
+    with pytest.raises(ValueError, match="does not match its record"):
+        reference.load_reference(out)
+    with pytest.raises(SystemExit):
+        main(["reference", "stylegan", "--seconds", "1", "--out", str(out)])

@@ -1,4 +1,4 @@
-"""Command line: ``python -m gantutor train|sample|evaluate`` — every model the book trains, from a terminal.
+"""Command line: ``python -m gantutor train|sample|evaluate|reference`` — every model the book trains, from a terminal.
 
     python -m gantutor train dcgan --data mnist --out runs/dcgan        # also: mlp-gan, toy-gan, cdcgan, vae,
     python -m gantutor train --resume --out runs/dcgan                  #   cvae, cyclegan; resume continues exactly
@@ -449,7 +449,26 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--nll-k", type=int, default=None, help="VAE: importance samples per image (default: profile)")
     e.add_argument("--nll-images", type=int, default=None, help="VAE: test images for the NLL (default: profile)")
     e.set_defaults(func=cmd_evaluate)
+    r = sub.add_parser("reference", help="a reference run: train for a time budget, score, write record and weights",
+                       description="Train a headline model far longer than its chapter (gantutor.book.reference), "
+                                   "score it with the book's protocol, and write results/<device>/reference_MODEL"
+                                   ".json with float16 weights beside it.")
+    r.add_argument("model", help="dcgan or cdcgan")
+    r.add_argument("--seconds", type=float, default=3600.0, help="training budget in seconds (default 3600)")
+    r.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/reference_MODEL.json)")
+    r.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
+    r.set_defaults(func=cmd_reference)
     return p
+
+
+def cmd_reference(args) -> int:
+    from . import reference
+
+    device = get_device(args.device)
+    out = Path(args.out or f"results/{'gpu' if device.type == 'cuda' else 'cpu'}/reference_{args.model}.json")
+    reference.run(args.model, args.seconds, out, device,
+                  command=f"python -m gantutor reference {args.model} --seconds {args.seconds:g} --out {out}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

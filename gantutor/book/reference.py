@@ -1,0 +1,152 @@
+"""Reference runs: the book's headline models trained far longer than a chapter's run, by one recorded command.
+
+    python -m gantutor reference cdcgan --seconds 1800       # train, evaluate, write the record and the weights
+
+A reference run trains with the same engine and recipe as its chapter, for a wall-clock budget instead of the
+chapter's step count, then scores the average (EMA) generator with the evaluation chapter's protocol (10,000
+samples against the 10,000 test images; FID as a multiple of the real-vs-real floor, the confident-class rate and
+the largest class share) and, for conditional models, the Classification Accuracy Score (a classifier trained only
+on 60,000 generated images, tested on the real test set). It writes
+
+* ``results/<device>/reference_<model>.json``: the command, device, versions, steps, seconds and metrics (named as in
+  ``metadata.gantutor.metrics``, e.g. ``cdcgan_reference.cas``), and the weights' sha256;
+* ``results/<device>/reference_<model>.pt``: the EMA generator's weights in float16 (a few hundred KB).
+
+:func:`load_reference` rebuilds the generator from the record, checks the weights' sha256 and loads them with
+``weights_only=True``; the chapter shows the reference beside its own short run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+#: model -> the chapter's recipe at reference scale (networks, batch, EMA decay).
+RECIPES = {
+    "dcgan": {"conditional": False, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+    "cdcgan": {"conditional": True, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+}
+CAS_SAMPLES, CAS_EPOCHS = 60_000, 2
+#: The step limit of a reference run (the time budget usually ends it first); checked every 500 steps.
+MAX_STEPS, CHECK_EVERY = 200_000, 500
+#: Samples scored (the evaluation chapter's protocol: as many as the test set).
+EVAL_SAMPLES = 10_000
+
+
+def build_generator(recipe: dict):
+    from ..models.dcgan import DCGANGenerator
+    return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def train(model: str, seconds: float, device, log=print):
+    """Train ``model``'s recipe on MNIST until ``seconds`` of training have passed; return (EMA generator, history)."""
+    from ..data import TensorBatches, load_images
+    from ..engine import StopTraining
+    from ..gan import train_gan
+    from ..models.dcgan import DCGANDiscriminator
+    from ..profile import seed_everything
+
+    recipe = RECIPES[model]
+    train_set = load_images("mnist", train=True, device=device)
+    seed_everything(0)
+    G = build_generator(recipe).to(device)
+    D = DCGANDiscriminator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None).to(device)
+    tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
+    start = time.perf_counter()
+
+    def budget(step, _):
+        log(f"  step {step}: {time.perf_counter() - start:.0f} s")
+        if time.perf_counter() - start >= seconds:
+            raise StopTraining(step)
+
+    hist = train_gan(G, D, TensorBatches(*tensors, batch_size=recipe["batch_size"], seed=0), steps=MAX_STEPS,
+                     snapshots=MAX_STEPS // CHECK_EVERY + 1, on_snapshot=budget, seed=0, ema=recipe["ema"],
+                     lr=recipe["lr"], progress="off", desc=f"reference {model}")
+    return hist.ema.module, hist
+
+
+def cas(G, device, samples: int | None = None, epochs: int | None = None) -> float:
+    """Classification Accuracy Score: accuracy on the real MNIST test set of a classifier trained only on
+    ``samples`` generated images, equally many per class (chapter *Applications*)."""
+    from ..data import load_images
+    from ..features import evaluate_accuracy, fit_classifier
+    from ..gan import sample
+
+    samples, epochs = samples or CAS_SAMPLES, epochs or CAS_EPOCHS
+    labels = torch.arange(samples) % 10
+    x = torch.cat([sample(G, len(y), seed=1 + i, labels=y) for i, y in enumerate(labels.split(1000))])
+    test = load_images("mnist", train=False)
+    clf = fit_classifier(x.to(device), labels.to(device), epochs=epochs, seed=0)
+    return evaluate_accuracy(clf.cpu(), test.images, test.labels)
+
+
+def score(G, model: str, device) -> dict:
+    """The evaluation chapter's protocol for 10,000 samples of ``G``, metric names prefixed ``<model>_reference.``."""
+    from ..data import load_images
+    from ..features import classifier_outputs
+    from ..gan import sample
+    from ..metrics import confident_rate, fid_from_features, max_class_share
+
+    n = EVAL_SAMPLES
+    train_images, test = load_images("mnist", train=True).images, load_images("mnist", train=False)
+    real = classifier_outputs(test.images[:n])[0]
+    floor = fid_from_features(real, classifier_outputs(
+        train_images[torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:n]])[0])
+    features, logits = classifier_outputs(sample(G, n, seed=1))
+    metrics = {"fid_over_floor": fid_from_features(real, features) / floor, "confident_rate": confident_rate(logits),
+               "max_class_share": max_class_share(logits)}
+    if RECIPES[model]["conditional"]:
+        metrics["cas"] = cas(G, device)
+    return {f"{model}_reference.{k}": v for k, v in metrics.items()}
+
+
+def run(model: str, seconds: float, out: Path, device=None, log=print, command: str | None = None) -> dict:
+    """Train, score and write the record and the weights; returns the record."""
+    from .. import __version__
+    from ..profile import get_device
+
+    if model not in RECIPES:
+        raise ValueError(f"No reference run for {model!r}; choose one of {', '.join(RECIPES)}.")
+    if not seconds > 0:
+        raise ValueError(f"--seconds must be positive, got {seconds}.")
+    device = get_device(device)
+    G, hist = train(model, seconds, device, log)
+    weights = {k: v.half() if v.is_floating_point() else v for k, v in G.cpu().state_dict().items()}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(weights, out.with_suffix(".pt"))
+    G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})  # score what ships
+    record = {"model": model, "recipe": RECIPES[model], "command": command or f"python -m gantutor reference {model} --seconds {seconds:g}",
+              "device": str(device), "cpu": platform.processor() or platform.machine(),
+              "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__,
+              "steps": hist.steps, "train_seconds": round(hist.seconds, 1),
+              "weights": out.with_suffix(".pt").name,
+              "weights_sha256": sha256_bytes(out.with_suffix(".pt").read_bytes()),
+              "metrics": score(G.eval(), model, torch.device("cpu"))}
+    out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    log(json.dumps(record["metrics"], indent=2))
+    return record
+
+
+def load_reference(record_path: str | Path):
+    """``(generator in eval mode, record)`` from a reference record; the weights' sha256 must match the record."""
+    record_path = Path(record_path)
+    record = json.loads(record_path.read_text())
+    weights_path = record_path.with_name(record["weights"])
+    digest = sha256_bytes(weights_path.read_bytes())
+    if digest != record["weights_sha256"]:
+        raise ValueError(f"{weights_path} does not match its record (sha256 {digest[:12]}…, recorded "
+                         f"{record['weights_sha256'][:12]}…): re-run `{record['command']}` or restore the file.")
+    weights = torch.load(weights_path, map_location="cpu", weights_only=True)
+    G = build_generator(record["recipe"])
+    G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})
+    return G.eval(), record
