@@ -21,22 +21,14 @@
 # :::
 
 # %%
-import time
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-import nbformat
 import torch
 from IPython.display import Markdown, display
 from myst_nb import glue
 
 import gantutor as gt
-from gantutor.book.notebooks import toc_notebooks
 
-T0 = time.perf_counter()
-P = gt.get_profile()
-device = gt.get_device()
-print(gt.describe_environment(P, device))
+P, device = gt.start()
 SEED = 0
 
 # %% [markdown]
@@ -49,32 +41,24 @@ SEED = 0
 # | dependence on data (数据依赖) | memorisation when the training set is small (below) | this chapter |
 # | compute cost | the stored run time of every chapter (below) | {doc}`../status` |
 #
-# Compute is the challenge a reader feels first. The table below is read from the run record each chapter stores
-# (not typed): how long each chapter took in the profile shown.
+# Compute is the challenge a reader feels first. The table below is drawn, when the book is built, from the run
+# record each page stores (not typed): how long each page's stored run took, in the profile and on the device shown.
+# The status page and every chapter's opening box read the same records, so a run time is the same number wherever
+# it appears.
+#
+# ```{execution-status}
+# :columns: short
+# ```
+#
+# The models are tiny by today's standards (the largest network in the book, {numref}`chapter %s <ch-first-gan>`'s
+# MLP generator, has {glue:text}`ch10_largest:.1f` million parameters); the published results the book compares
+# against used days of GPU time. That gap — not the algorithms — is most of the difference between a laptop result
+# and a paper's.
 
-# %%
-root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "_toc.yml").is_file())
-rows, total = [], 0.0
-for path in toc_notebooks(root):
-    if path.name == "13_challenges.ipynb":
-        continue
-    meta = nbformat.read(path, as_version=4).metadata.get("gantutor", {})
-    title = next((c.source.splitlines()[0].lstrip("# ") for c in nbformat.read(path, as_version=4).cells
-                  if c.cell_type == "markdown"), path.stem)
-    rows.append(f"| {title} | {meta.get('profile', '?')} | {meta.get('device', '?')} | {meta.get('seconds', float('nan')):.0f} |")
-    total += float(meta.get("seconds", 0.0))
-display(Markdown("| chapter | profile | device | stored run (s) |\n|---|---|---|---|\n" + "\n".join(rows)))
-glue("ch10_total_minutes", total / 60, display=False)
-glue("ch10_chapters", len(rows), display=False)
+# %% tags=["remove-cell"]
 glue("ch10_largest", gt.count_parameters(gt.MLPGenerator()) / 1e6, display=False)
 
-
 # %% [markdown]
-# Running the {glue:text}`ch10_chapters` other chapters as stored takes {glue:text}`ch10_total_minutes:.0f` minutes
-# in all on the machine named in the table. The models are tiny by today's standards (the largest network in the
-# book, {numref}`chapter %s <ch-first-gan>`'s MLP generator, has {glue:text}`ch10_largest:.1f` million parameters); the published results the book compares against used days of GPU time. That gap — not the
-# algorithms — is most of the difference between a laptop result and a paper's.
-#
 # ## Does the generator copy its training data?
 #
 # A generator that reproduces training images is a privacy problem (faces, medical scans) and a copyright problem
@@ -236,8 +220,3 @@ plt.tight_layout(); plt.show()
 # 2. Replace the pixel distance by the distance between the {numref}`chapter %s <ch-evaluation>` classifier's features. Does the conclusion
 #    change for shifted copies?
 # :::
-
-# %% tags=["remove-cell"]
-glue("ch10_profile", gt.Text(P.name), display=False)
-glue("ch10_device", gt.Text(str(device)), display=False)
-glue("ch10_seconds", time.perf_counter() - T0, display=False)

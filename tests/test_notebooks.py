@@ -52,6 +52,21 @@ def tags(cell):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_outputs_are_a_run_of_the_current_code(path):
+    """The run record's hash of the code (comments aside) matches the code: change code, re-run the notebook."""
+    import nbformat
+
+    from gantutor.book.notebooks import code_sha256
+
+    nb = nbformat.read(path, as_version=4)
+    recorded = nb.metadata.get("gantutor", {}).get("code_sha256")
+    if recorded is None:
+        pytest.skip(f"{path.name}: stored before run records held the code's hash")
+    assert recorded == code_sha256(nb), (f"{path.name}: its code changed since the stored run; re-run it: "
+                                         f"make notebooks PROFILE=cpu NOTEBOOKS={path.relative_to(ROOT)}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_pins_some_deterministic_output(path):
     marked = [c for c in code_cells(load(path)) if "nbval-check-output" in tags(c)]
     assert marked, f"{path.name}: tag at least one deterministic cell nbval-check-output"

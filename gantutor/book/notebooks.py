@@ -63,6 +63,16 @@ def device_name() -> str:
     return f"cpu ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
 
 
+def code_sha256(nb) -> str:
+    """sha256 of the notebook's code, comment lines and blank lines left out: a run record holds it, so a test can
+    tell when the stored outputs are no longer a run of the current code."""
+    import hashlib
+
+    lines = [line.rstrip() for cell in nb.cells if cell.cell_type == "code" for line in cell.source.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 def recorded_metrics(nb) -> dict[str, float]:
     """The headline metrics a run glued with :func:`gantutor.book.metric` (glue keys ``metric__<model>__<name>``),
     as ``{"<model>.<name>": value}`` — what ``metadata.gantutor.metrics`` records."""
@@ -103,7 +113,8 @@ def execute(path: Path, profile: str, timeout: int = 1800) -> float:
     seconds = time.perf_counter() - start
     nb.metadata["gantutor"] = {
         "profile": profile, "device": device_name(), "seconds": round(seconds, 1),
-        "executed": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "versions": versions()}
+        "executed": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "versions": versions(),
+        "code_sha256": code_sha256(nb)}
     metrics = recorded_metrics(nb)
     if metrics:
         nb.metadata["gantutor"]["metrics"] = metrics
