@@ -2,6 +2,7 @@
 #   make book   build the rendered book into _build/html (creates .venv when missing)
 #   make test   run the whole test suite (unit tests, every notebook in the smoke profile, the book build)
 # Others: make notebooks PROFILE=cpu  (re-execute notebooks in place, storing outputs)
+#         make lab                     (students: open the chapters in JupyterLab)
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -14,7 +15,7 @@ export GANTUTOR_DATA := $(abspath ../shared/data)
 endif
 endif
 
-.PHONY: book test notebooks venv assets clean
+.PHONY: book test notebooks lab venv assets clean
 
 venv: $(STAMP)
 
@@ -41,6 +42,11 @@ PROFILE ?=
 NOTEBOOKS ?=
 notebooks: $(STAMP)
 	$(PY) -m gantutor.book.notebooks $(if $(PROFILE),--profile $(PROFILE)) $(NOTEBOOKS)
+
+# Students: the chapters in JupyterLab, with this environment's kernel, the data root above and the profile chosen
+# by the machine (gpu with CUDA, else cpu; set GANTUTOR_PROFILE to override).
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=chapters
 
 clean:
 	rm -rf _build _vendor
