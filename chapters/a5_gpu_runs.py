@@ -1,8 +1,8 @@
 # %% [markdown]
 # # Measured on a GPU
 #
-# Most stored runs in this book are the `cpu` profile on a 2-core machine. For one working session the project was
-# lent an NVIDIA H100, for 30 minutes in all; this page shows what was measured there, read from the records the
+# Most stored runs in this book are the `cpu` profile on a 2-core machine. This page shows what was measured on an
+# NVIDIA H100 (30 minutes of GPU time in all), read from the records the
 # runs wrote (`results/gpu/*.json`, committed with the book). Nothing here is typed in by hand: every table and number
 # below is computed from those files when this page is built.
 #
@@ -102,10 +102,10 @@ for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
 #
 # The fastest gantutor loop is {glue:text}`a5_mlp_best_loop` for the MLP GAN (×{glue:text}`a5_mlp_best:.2f` the
 # tutorial), {glue:text}`a5_dcgan_best_loop` for the DCGAN (×{glue:text}`a5_dcgan_best:.2f`) and
-# {glue:text}`a5_vae_best_loop` for the conv VAE (×{glue:text}`a5_vae_best:.2f`). The project had aimed for ×10 and
-# ×3 on a GPU; at this model size neither is reachable by tidying the loop, because both loops end up waiting for
+# {glue:text}`a5_vae_best_loop` for the conv VAE (×{glue:text}`a5_vae_best:.2f`). Ratios of ×10 and ×3
+# on a GPU are not reachable at this model size by tidying the loop, because both loops end up waiting for
 # kernel launches. What would reach them is fewer, larger launches: much larger batches, CUDA graphs or
-# `torch.compile`'s fused kernels (`python -m gantutor.bench --compile`, not run in this session).
+# `torch.compile`'s fused kernels (`python -m gantutor.bench --compile`, which has no record here yet).
 #
 # ## Time to a quality target on the GPU
 
@@ -275,7 +275,7 @@ plt.tight_layout(); plt.show()
 # {glue:text}`a5_long_best_ring_hq:.1f`% high-quality samples with {glue:text}`a5_long_best_ring_modes` of 8 modes,
 # and the best grid run ({glue:text}`a5_long_best_grid`) {glue:text}`a5_long_best_grid_hq:.1f`% with
 # {glue:text}`a5_long_best_grid_modes` of 25. That is close to PacGAN on the ring and still well short on the grid —
-# one seed each, so no spread can be given, and the issue's targets (mean over seeds) are not met.
+# one seed each, so no spread can be given, and PacGAN's own numbers (means over seeds) are not matched.
 
 # %% [markdown]
 # With this budget the best ring recipe is {glue:text}`a5_best_ring` with
