@@ -238,6 +238,30 @@ plt.show()
 # *The VAE. Training (solid arrows) encodes and reconstructs real data; generating (dashed arrow) decodes codes
 # drawn from the prior.*
 #
+# Two further families, the subject of {numref}`chapter %s <ch-diffusion>` and {numref}`chapter %s <ch-flow-matching>`,
+# need neither a discriminator nor an encoder. A {term}`diffusion model` (扩散模型) adds Gaussian noise to the data
+# step by step and trains one network to undo a single step — to {term}`denoise <denoising>` (去噪); generating
+# starts from pure noise and applies that network many times. {term}`Flow matching <flow matching>` (流匹配) trains a
+# network on the velocity of straight paths from noise to data, and generates by following the learned
+# {term}`velocity field` (速度场) from a point of noise. Both are trained by plain regression, without a game between
+# two networks, and are today's strongest image generators; the price is many network evaluations per sample, where
+# a GAN's generator or a VAE's decoder needs one:
+
+# %% [markdown]
+# ```{mermaid}
+# flowchart LR
+#     X["data x"] --> M["mix with noise at a random level t"]
+#     M --> XT["noisy x_t"]
+#     XT --> F["network at level t"]
+#     F -- "loss: predict the noise (diffusion) or the velocity (flow)" --> U["update the network"]
+#     P["pure noise ~ N(0, I)"] -. "generation: many small steps, each one network evaluation" .-> F
+# ```
+
+# %% [markdown]
+# *Diffusion and flow models. Training (solid arrows) mixes real data with noise at a random level and teaches the
+# network to predict the noise that was added (diffusion) or the velocity from noise to data (flow); generating
+# (dashed arrow) starts from pure noise and moves it towards the data in many small steps.*
+#
 # :::{admonition} The source articles' diagram, corrected
 # :class: warning
 # Article 000 draws one pipeline "数据输入 → 编码器 → 潜在空间 → 解码器 → 生成数据" and attaches a discriminator

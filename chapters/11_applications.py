@@ -330,11 +330,11 @@ plt.tight_layout(); plt.show()
 #   waveforms (MelGAN, Kumar et al., 2019; HiFi-GAN, Kong et al., 2020), inside systems whose content model is
 #   autoregressive or diffusion-based.
 # - **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (the
-#   memorisation check of {doc}`13_challenges`), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
+#   memorisation check of {doc}`15_challenges`), and a detector's likelihood can fail silently on unfamiliar inputs (above). Synthetic data
 #   for training must be validated on real held-out patients — a CAS-style test — and its use is regulated as patient
 #   data is.
 # - **Business content** (advertising copy, product descriptions) is text generation, i.e. language models, with
-#   the provenance and labelling duties listed in {doc}`13_challenges`.
+#   the provenance and labelling duties listed in {doc}`15_challenges`.
 #
 # :::{admonition} Try it yourself
 # :class: seealso

@@ -119,7 +119,7 @@ def fix(source, old, new, count=1):
 # claim of 生成式AI — generative AI in general — which is true, through language models.) Text is discrete, so a
 # generator's sampling step passes no gradient; language GANs have not matched maximum-likelihood language models
 # (Caccia et al., *Language GANs Falling Short*, ICLR 2020). Today's text generators are autoregressive transformers, and image generation is led by
-# diffusion models; see {doc}`13_challenges`, "Where GANs and VAEs stand today".
+# diffusion models; see {doc}`15_challenges`, "Where GANs and VAEs stand today".
 #
 # (erratum-000-6)=
 # **E000.6 — the listing's claims.** §5 says the code generates 「人脸图像」 (face images) and §5.4 shows a picture
@@ -241,7 +241,7 @@ glue("a4_000_images", n_images, display=False)
 # (erratum-001-1)=
 # **E001.1 — generative AI is not GANs.** 「生成式AI，即生成对抗网络（GANs）」 ("generative AI, that is, generative
 # adversarial networks"). GANs are one family among several: VAEs, normalising flows, autoregressive models and
-# diffusion models are generative too, and the last two dominate today ({doc}`13_challenges`).
+# diffusion models are generative too, and the last two dominate today ({doc}`15_challenges`).
 #
 # (erratum-001-2)=
 # **E001.2 — what came before.** 「在这之前，机器学习主要依赖于监督学习和强化学习」 ("before this, machine learning relied
@@ -315,7 +315,7 @@ glue("a4_000_images", n_images, display=False)
 # (联邦学习), which keeps the training data on separate nodes. These protect the data *while they are stored and
 # used for training*; none of them stops the trained generator from reproducing training examples in its samples —
 # the privacy risk specific to generative models. Large models have been shown to do so (Carlini et al., 2023), and
-# {doc}`13_challenges` runs the simplest test for it on the book's GANs (the memorisation check). The training method
+# {doc}`15_challenges` runs the simplest test for it on the book's GANs (the memorisation check). The training method
 # that bounds such a leak provably is differentially private training (Abadi et al., 2016), which the answer does not
 # mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
 #
@@ -615,7 +615,7 @@ print(f"to_categorical(train_images) would one-hot {train_images.size:,} pixel v
 # other databases"), that patent filings rise year by year 「根据国家知识产权局的数据」 ("according to the national IP
 # office"), and that the 2017 plan 「明确提出要大力发展生成式AI技术」 ("explicitly calls for vigorously developing
 # generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
-# documents it can cite, with dates, are in {doc}`13_challenges` (regulation).
+# documents it can cite, with dates, are in {doc}`15_challenges` (regulation).
 
 # %% tags=["remove-cell"]
 glue("a4_profile", gt.Text(P.name), display=False)

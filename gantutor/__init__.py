@@ -32,6 +32,7 @@ from . import theory
 from . import vae
 from . import fast
 from . import cyclegan
+from . import diffusion
 from . import engine
 from .book import Text, find_results
 from .checkpoint import TrainingDiverged, UnsafeCheckpoint, load_checkpoint, save_checkpoint

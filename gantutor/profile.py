@@ -83,6 +83,15 @@ class Profile:
     cyclegan_batch: int = 32
     cyclegan_width: int = 16
     cyclegan_blocks: int = 2
+    #: Diffusion and flow-matching chapters: U-Net widths (28, 14 and 7 pixels), batch size and training steps on
+    #: MNIST; steps of the 2-D toy denoisers; samples per point of the sampling-cost and guidance sweeps.
+    diffusion_channels: tuple = (16, 32, 32)
+    diffusion_batch: int = 64
+    diffusion_steps: int = 2500
+    #: Steps T of the diffusion chain (the ancestral sampler walks all of them).
+    diffusion_T: int = 1000
+    toy_diffusion_steps: int = 4000
+    sweep_samples: int = 500
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -98,7 +107,9 @@ PROFILES: dict[str, Profile] = {
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
                      nll_images=50, bench_steps=2, bench_repeats=1, bench_agree_steps=4, ttq_seconds=1.0,
                      ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
-                     cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1),
+                     cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1,
+                     diffusion_channels=(4, 8, 8), diffusion_batch=16, diffusion_steps=4, diffusion_T=20, toy_diffusion_steps=20,
+                     sweep_samples=64),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
                    eval_gan_steps=2000, seeds=3, variant_steps=2000,
@@ -110,7 +121,9 @@ PROFILES: dict[str, Profile] = {
                    dcgan_steps=20000, dcgan_width=64, vae_steps=300000, vae_short_steps=60000, nll_k=5000,
                    nll_images=None, bench_steps=200, bench_repeats=5, bench_agree_steps=1000, ttq_seconds=60.0,
                    ttq_eval_every=100, ttq_samples=10000, cas_samples=60000, cas_epochs=4,
-                   cyclegan_steps=10000, cyclegan_batch=64, cyclegan_width=32, cyclegan_blocks=3),
+                   cyclegan_steps=10000, cyclegan_batch=64, cyclegan_width=32, cyclegan_blocks=3,
+                   diffusion_channels=(32, 64, 64), diffusion_batch=128, diffusion_steps=20000,
+                   toy_diffusion_steps=20000, sweep_samples=10000),
 }
 
 

@@ -48,7 +48,7 @@ def test_book_builds_without_warnings(built_book):
     assert ch8.count("<img") >= 5
     ch9 = (html / "chapters" / "10_vae_latent.html").read_text()
     assert ch9.count("<img") >= 7 and "active units" in ch9 and "precision" in ch9
-    ch10 = (html / "chapters" / "13_challenges.html").read_text()
+    ch10 = (html / "chapters" / "15_challenges.html").read_text()
     assert "samples closer than 99% of test images" in ch10 and "all pages" in ch10 and ch10.count("<img") >= 1
     # one source for each run time: the chapter's opening box, the status page and the closing chapter agree
     seconds = json.loads((ROOT / "chapters" / "07_dcgan.ipynb").read_text())["metadata"]["gantutor"]["seconds"]

@@ -177,7 +177,7 @@ def test_reference_run_writes_a_record_whose_weights_load_and_reproduce_it(tmp_p
     record = json.loads(out.read_text())
     assert record["steps"] in (2, 4) and set(record["metrics"]) == {
         "cdcgan_reference.fid_over_floor", "cdcgan_reference.confident_rate", "cdcgan_reference.max_class_share",
-        "cdcgan_reference.cas"}
+        "cdcgan_reference.cas", "cdcgan_reference.sample_ms"}
     G, again = reference.load_reference(out)
     assert again == record and G.num_classes == 10
     assert reference.score(G, "cdcgan", torch.device("cpu"))["cdcgan_reference.fid_over_floor"] == pytest.approx(
@@ -187,3 +187,24 @@ def test_reference_run_writes_a_record_whose_weights_load_and_reproduce_it(tmp_p
         reference.load_reference(out)
     with pytest.raises(SystemExit):
         main(["reference", "stylegan", "--seconds", "1", "--out", str(out)])
+
+
+def test_flow_reference_run_scores_the_unconditional_and_the_guided_model(tmp_path, mnist_root, monkeypatch):
+    from gantutor.book import reference
+
+    monkeypatch.setattr(reference, "FLOW_DECAY_STEPS", 4)
+    monkeypatch.setattr(reference, "CHECK_EVERY", 2)
+    monkeypatch.setattr(reference, "EVAL_SAMPLES", 200)
+    monkeypatch.setattr(reference, "FLOW_CAS", {"samples": 256, "epochs": 1})
+    monkeypatch.setitem(reference.RECIPES, "flow", {**reference.RECIPES["flow"], "channels": [4, 4, 4],
+                                                    "sampler_steps": 1})
+    out = tmp_path / "reference_flow.json"
+    assert main(["reference", "flow", "--seconds", "1", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert set(record["metrics"]) == {f"flow_reference.{k}" for k in (
+        "fid_over_floor", "confident_rate", "max_class_share", "sample_ms", "guided_fid_over_floor", "cas")}
+    G, _ = reference.load_reference(out)
+    assert G.channels == (4, 4, 4) and G.num_classes == 10
+    again = reference.score(G, "flow", torch.device("cpu"))
+    assert again["flow_reference.fid_over_floor"] == pytest.approx(record["metrics"]["flow_reference.fid_over_floor"],
+                                                                   rel=1e-6)

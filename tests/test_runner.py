@@ -49,3 +49,20 @@ def test_headline_metrics_are_glued_and_collected_into_the_run_record():
         book.metric("dcgan.fid", 1.0)
     with pytest.raises(ValueError, match="pass 0.93, not 93"):
         book.metric("cvae.cas", 93.0)
+
+
+def test_stored_metrics_reads_another_chapters_run_record(tmp_path):
+    import nbformat
+
+    from gantutor import book
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["gantutor"] = {"profile": "cpu", "device": "cpu", "seconds": 12.0,
+                               "metrics": {"ddpm.fid_over_floor": 9.5}}
+    (tmp_path / "chapters").mkdir()
+    nbformat.write(nb, tmp_path / "chapters" / "13_diffusion.ipynb")
+    found = book.stored_metrics("13_diffusion", start=tmp_path / "chapters")
+    assert found == {"ddpm.fid_over_floor": 9.5, "_run": {"profile": "cpu", "device": "cpu", "seconds": 12.0}}
+    assert book.stored_metrics("13_diffusion", start=tmp_path)["ddpm.fid_over_floor"] == 9.5
+    with pytest.raises(FileNotFoundError, match="chapters/99_none.ipynb"):
+        book.stored_metrics("99_none", start=tmp_path)

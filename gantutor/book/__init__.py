@@ -41,9 +41,26 @@ def find_results(name: str, start: Path | None = None) -> Path:
                             f"gantutor repository, where the records are committed.")
 
 
+def stored_metrics(chapter: str, start: Path | None = None) -> dict:
+    """The headline numbers another chapter's stored run recorded (``metadata.gantutor.metrics`` of
+    ``chapters/<chapter>.ipynb``, found from ``start`` or a folder above it), with the run's profile, device and
+    seconds under ``"_run"``. A chapter that has not been run with the runner gives ``{"_run": {}}``."""
+    import json
+
+    start = Path.cwd() if start is None else Path(start)
+    for folder in (start, *start.parents):
+        for path in (folder / f"{chapter}.ipynb", folder / "chapters" / f"{chapter}.ipynb"):
+            if path.is_file():
+                meta = json.loads(path.read_text())["metadata"].get("gantutor", {})
+                run = {k: meta[k] for k in ("profile", "device", "seconds") if k in meta}
+                return {**meta.get("metrics", {}), "_run": run}
+    raise FileNotFoundError(f"chapters/{chapter}.ipynb is not in {start} or any folder above it.")
+
+
 #: The models and measures of the book's headline numbers (``metadata.gantutor.metrics`` of each notebook).
 METRIC_MODELS = ("mlpgan", "dcgan", "cdcgan", "vae", "cvae", "ddpm", "flow")
-METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas")
+METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas", "precision", "recall",
+                "guided_fid_over_floor", "train_minutes", "sample_ms")
 METRIC_PREFIX = "metric__"
 
 
@@ -61,7 +78,7 @@ def metric(name: str, value: float) -> str:
         raise ValueError(f"{name!r} is not a headline metric: use <model>[_reference].<measure> with a model from "
                          f"{', '.join(METRIC_MODELS)} and a measure from {', '.join(METRIC_NAMES)}.")
     value = float(value)
-    if measure in {"confident_rate", "max_class_share", "cas"} and not 0 <= value <= 1:
+    if measure in {"confident_rate", "max_class_share", "cas", "precision", "recall"} and not 0 <= value <= 1:
         raise ValueError(f"{name} is a fraction in [0, 1], got {value}; pass 0.93, not 93.")
     key = f"{METRIC_PREFIX}{model}__{measure}"
     glue(key, value, display=False)

@@ -453,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a headline model far longer than its chapter (gantutor.book.reference), "
                                    "score it with the book's protocol, and write results/<device>/reference_MODEL"
                                    ".json with float16 weights beside it.")
-    r.add_argument("model", help="dcgan or cdcgan")
+    r.add_argument("model", help="dcgan, cdcgan or flow")
     r.add_argument("--seconds", type=float, default=3600.0, help="training budget in seconds (default 3600)")
     r.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/reference_MODEL.json)")
     r.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")

@@ -403,3 +403,45 @@ def check_gradient_penalty(fn, *, raise_on_fail: bool = True) -> CheckReport:
          "(detach real and fake first)."),
     ]
     return _run("gradient penalty", fn, cases, raise_on_fail)
+
+
+def check_q_sample(fn, *, raise_on_fail: bool = True) -> CheckReport:
+    """``fn(alpha_bar, x0, t, noise)`` → :math:`x_t = \\sqrt{\\bar\\alpha_t}x_0 + \\sqrt{1-\\bar\\alpha_t}\\epsilon`
+    (chapter *Denoising diffusion*), one step per example, broadcast over the other dimensions."""
+    from ..diffusion import NoiseSchedule, q_sample
+
+    g = torch.Generator().manual_seed(5)
+    cases = []
+    for name, schedule, shape, t in (
+            ("linear schedule, images", NoiseSchedule.linear(1000), (4, 1, 28, 28), torch.tensor([0, 10, 500, 999])),
+            ("cosine schedule, 2-D points", NoiseSchedule.cosine(100), (6, 2), torch.tensor([0, 1, 2, 50, 98, 99])),
+            ("one step for the whole batch", NoiseSchedule.linear(50), (3, 5), torch.tensor([7, 7, 7]))):
+        x0, noise = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
+
+        def test(fn, schedule=schedule, x0=x0, t=t, noise=noise):
+            got = fn(schedule.alpha_bar.float(), x0, t, noise)
+            return _compare(got, q_sample(schedule, x0, t, noise), atol=1e-5, what="x_t")
+        cases.append((name, test, "index alpha_bar with t, reshape to (N, 1, ...) so it broadcasts over each "
+                                  "example, and use square roots of alpha_bar and of 1 - alpha_bar."))
+    return _run("forward jump q(x_t | x_0)", fn, cases, raise_on_fail)
+
+
+def check_flow_pair(fn, *, raise_on_fail: bool = True) -> CheckReport:
+    """``fn(x0, x1, t)`` → ``(x_t, velocity)`` of the straight path :math:`x_t = (1-t)x_0 + t x_1`, velocity
+    :math:`x_1 - x_0` (chapter *Flow matching*)."""
+    g = torch.Generator().manual_seed(6)
+    cases = []
+    for name, shape, t in (("images, one time each", (4, 1, 28, 28), torch.rand(4, generator=g)),
+                           ("2-D points at t = 0 and t = 1", (2, 2), torch.tensor([0.0, 1.0]))):
+        x0, x1 = torch.randn(shape, generator=g), torch.randn(shape, generator=g)
+
+        def test(fn, x0=x0, x1=x1, t=t):
+            got = fn(x0, x1, t)
+            if not isinstance(got, tuple) or len(got) != 2:
+                return f"expected a pair (x_t, velocity), got {type(got).__name__}."
+            tb = t.view(-1, *([1] * (x1.dim() - 1)))
+            return _compare(got[0], (1 - tb) * x0 + tb * x1, atol=1e-6, what="x_t") or \
+                _compare(got[1], x1 - x0, atol=1e-6, what="velocity")
+        cases.append((name, test, "reshape t to (N, 1, ...) to broadcast; at t = 0 the point is the noise, at t = 1 "
+                                  "the data; the velocity does not depend on t."))
+    return _run("flow-matching pair", fn, cases, raise_on_fail)

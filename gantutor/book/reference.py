@@ -28,9 +28,18 @@ import torch
 
 #: model -> the chapter's recipe at reference scale (networks, batch, EMA decay).
 RECIPES = {
-    "dcgan": {"conditional": False, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
-    "cdcgan": {"conditional": True, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+    "dcgan": {"family": "gan", "conditional": False, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+    "cdcgan": {"family": "gan", "conditional": True, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+    # One class-conditional network with label dropout: sampled with the "no label" input it is the unconditional
+    # model, with a label and a guidance scale the guided one (chapter *Flow matching*).
+    "flow": {"family": "flow", "conditional": True, "channels": [32, 64, 64], "batch_size": 64, "ema": 0.999,
+             "lr": 1e-3, "lr_decay": 0.1, "p_uncond": 0.1, "sampler": "heun", "sampler_steps": 10, "guidance": 2.0},
 }
+#: The step budget a flow reference run's learning rate decays over (it usually stops earlier, on time).
+FLOW_DECAY_STEPS = 16_000
+#: CAS of the flow model: 10,000 guided samples (each costs 2 × 20 network evaluations), as many gradient steps
+#: as the GANs' 60,000 × 2 epochs.
+FLOW_CAS = {"samples": 10_000, "epochs": 12}     # the same guided samples give the guided FID
 CAS_SAMPLES, CAS_EPOCHS = 60_000, 2
 #: The step limit of a reference run (the time budget usually ends it first); checked every 500 steps.
 MAX_STEPS, CHECK_EVERY = 200_000, 500
@@ -39,8 +48,24 @@ EVAL_SAMPLES = 10_000
 
 
 def build_generator(recipe: dict):
+    """The network a recipe trains: a DCGAN generator, or the flow model's U-Net."""
+    if recipe.get("family", "gan") == "flow":
+        from ..models.unet import UNet
+        return UNet(tuple(recipe["channels"]), num_classes=10)
     from ..models.dcgan import DCGANGenerator
     return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None)
+
+
+def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True) -> torch.Tensor:
+    """``n`` images from a reference network. For the flow model: ``labels=None`` samples the unconditional model
+    (the "no label" input), labels with ``guided`` use the recipe's classifier-free guidance scale."""
+    if recipe.get("family", "gan") != "flow":
+        from ..gan import sample
+        return sample(G, n, seed=seed, labels=labels)
+    from ..diffusion import sample_flow
+    y = torch.full((n,), G.num_classes) if labels is None else torch.as_tensor(labels)
+    return sample_flow(G, n, steps=recipe["sampler_steps"], method=recipe["sampler"], labels=y,
+                       guidance=recipe["guidance"] if labels is not None and guided else None, seed=seed, batch_size=500)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -59,6 +84,8 @@ def train(model: str, seconds: float, device, log=print):
     train_set = load_images("mnist", train=True, device=device)
     seed_everything(0)
     G = build_generator(recipe).to(device)
+    if recipe["family"] == "flow":
+        return train_flow(G, recipe, train_set, seconds, log)
     D = DCGANDiscriminator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None).to(device)
     tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
     start = time.perf_counter()
@@ -74,16 +101,38 @@ def train(model: str, seconds: float, device, log=print):
     return hist.ema.module, hist
 
 
-def cas(G, device, samples: int | None = None, epochs: int | None = None) -> float:
+def train_flow(G, recipe: dict, train_set, seconds: float, log):
+    """The flow-matching recipe under the time budget (the learning rate decays over FLOW_DECAY_STEPS)."""
+    from ..data import TensorBatches
+    from ..diffusion import train_diffusion
+    from ..engine import StopTraining
+
+    start = time.perf_counter()
+
+    def budget(step, _):
+        log(f"  step {step}: {time.perf_counter() - start:.0f} s")
+        if time.perf_counter() - start >= seconds:
+            raise StopTraining(step)
+
+    batches = TensorBatches(train_set.images, train_set.labels, batch_size=recipe["batch_size"], seed=0)
+    hist = train_diffusion(G, batches, steps=FLOW_DECAY_STEPS, objective="flow", lr=recipe["lr"],
+                           lr_decay=recipe["lr_decay"], p_uncond=recipe["p_uncond"], ema=recipe["ema"], seed=0,
+                           snapshots=FLOW_DECAY_STEPS // CHECK_EVERY + 1, render_steps=2, on_snapshot=budget,
+                           progress="off", desc="reference flow")
+    return hist.ema.module, hist
+
+
+def cas(G, device, samples: int | None = None, epochs: int | None = None, recipe: dict | None = None,
+        images: torch.Tensor | None = None) -> float:
     """Classification Accuracy Score: accuracy on the real MNIST test set of a classifier trained only on
     ``samples`` generated images, equally many per class (chapter *Applications*)."""
     from ..data import load_images
     from ..features import evaluate_accuracy, fit_classifier
-    from ..gan import sample
 
-    samples, epochs = samples or CAS_SAMPLES, epochs or CAS_EPOCHS
+    samples, epochs, recipe = samples or CAS_SAMPLES, epochs or CAS_EPOCHS, recipe or RECIPES["cdcgan"]
     labels = torch.arange(samples) % 10
-    x = torch.cat([sample(G, len(y), seed=1 + i, labels=y) for i, y in enumerate(labels.split(1000))])
+    x = images if images is not None else torch.cat([draw(G, recipe, len(y), seed=1 + i, labels=y)
+                                                     for i, y in enumerate(labels.split(1000))])
     test = load_images("mnist", train=False)
     clf = fit_classifier(x.to(device), labels.to(device), epochs=epochs, seed=0)
     return evaluate_accuracy(clf.cpu(), test.images, test.labels)
@@ -93,19 +142,23 @@ def score(G, model: str, device) -> dict:
     """The evaluation chapter's protocol for 10,000 samples of ``G``, metric names prefixed ``<model>_reference.``."""
     from ..data import load_images
     from ..features import classifier_outputs
-    from ..gan import sample
     from ..metrics import confident_rate, fid_from_features, max_class_share
 
-    n = EVAL_SAMPLES
+    recipe, n = RECIPES[model], EVAL_SAMPLES
     train_images, test = load_images("mnist", train=True).images, load_images("mnist", train=False)
     real = classifier_outputs(test.images[:n])[0]
     floor = fid_from_features(real, classifier_outputs(
         train_images[torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:n]])[0])
-    features, logits = classifier_outputs(sample(G, n, seed=1))
+    start = time.perf_counter()
+    features, logits = classifier_outputs(draw(G, recipe, n, seed=1))
     metrics = {"fid_over_floor": fid_from_features(real, features) / floor, "confident_rate": confident_rate(logits),
-               "max_class_share": max_class_share(logits)}
-    if RECIPES[model]["conditional"]:
-        metrics["cas"] = cas(G, device)
+               "max_class_share": max_class_share(logits), "sample_ms": 1000 * (time.perf_counter() - start) / n}
+    if recipe["family"] == "flow":          # the guided model, balanced classes, beside the unconditional one
+        guided = draw(G, recipe, FLOW_CAS["samples"], seed=2, labels=torch.arange(FLOW_CAS["samples"]) % 10)
+        metrics["guided_fid_over_floor"] = fid_from_features(real, classifier_outputs(guided)[0]) / floor
+    if recipe["conditional"]:
+        extra = {**FLOW_CAS, "images": guided} if recipe["family"] == "flow" else {}
+        metrics["cas"] = cas(G, device, recipe=recipe, **extra)
     return {f"{model}_reference.{k}": v for k, v in metrics.items()}
 
 

@@ -174,18 +174,27 @@ plt.tight_layout(); plt.show()
 # | VAE | the ELBO ({numref}`chapter %s <ch-vae-objective>`) | an encoder and a likelihood bound; stable training; compact latent spaces | blurry samples with simple decoders | Kingma & Welling 2014; Vahdat & Kautz 2020 (NVAE) |
 # | autoregressive | exact log-likelihood, $\log p(x) = \sum_t \log p(x_t \mid x_{<t})$ | text (GPT-style language models), also audio and images | sampling is sequential | van den Oord et al. 2016; Vaswani et al. 2017; Brown et al. 2020 |
 # | normalising flow | exact log-likelihood through an invertible map | exact likelihood and exact encoding | architecture constraints; weaker samples | Dinh et al. 2017; Kingma & Dhariwal 2018 |
-# | diffusion | a variational bound / denoising score matching | today's best images, audio and video | many network passes per sample | Sohl-Dickstein et al. 2015; Ho et al. 2020; Song et al. 2021; Dhariwal & Nichol 2021 |
+# | diffusion and flow matching | a variational bound / denoising score matching ({numref}`chapter %s <ch-diffusion>`); a velocity regression ({numref}`chapter %s <ch-flow-matching>`) | today's best images, audio and video; stable training | many network passes per sample | Sohl-Dickstein et al. 2015; Ho et al. 2020; Song et al. 2021; Dhariwal & Nichol 2021; Lipman et al. 2023; Liu et al. 2023 |
 #
-# The ideas of this book live on inside the newer families: latent diffusion (Rombach et al., 2022, the basis of
-# Stable Diffusion) denoises in the latent space of an autoencoder trained with a KL-regularised (VAE-style)
-# objective and an adversarial loss, and neural audio codecs and vocoders use GAN discriminators (Kong et al., 2020).
-# The articles' application list maps onto the families like this:
+# Diffusion and flow models are now the dominant family for images. {numref}`Chapter %s <ch-diffusion>` derives
+# denoising diffusion from the VAE's evidence lower bound and samples it with ancestral steps and DDIM;
+# {numref}`chapter %s <ch-flow-matching>` takes the straight path from noise to data and adds classifier-free
+# guidance. Both train on a plain regression loss in which every training point counts at every noise level, so
+# nothing in the loss lets a mode drop out; they pay instead at sampling time, with many network evaluations per
+# image where a GAN needs one. {numref}`Chapter %s <ch-flow-matching>` ends with a table that compares the book's
+# families — its GANs, its diffusion model and its flows — on the same metrics, with training time and sampling
+# cost beside them.
+#
+# The ideas of the GAN and VAE chapters live on inside the newer families: latent diffusion (Rombach et al., 2022,
+# the basis of Stable Diffusion) denoises in the latent space of an autoencoder trained with a KL-regularised
+# (VAE-style) objective and an adversarial loss, and neural audio codecs and vocoders use GAN discriminators (Kong
+# et al., 2020). The articles' application list maps onto the families like this:
 #
 # * **Text** (文本生成): autoregressive transformers. GANs struggle with discrete tokens because sampling a token
 #   is not differentiable (SeqGAN, Yu et al. 2017, needed reinforcement learning to work around it).
 # * **Speech and music** (语音): autoregressive, diffusion and flow models for the acoustic model, often with a
 #   GAN-trained vocoder.
-# * **Images and art** (图像、艺术): diffusion models for text-to-image; GANs for fast and real-time generation.
+# * **Images and art** (图像、艺术): diffusion and flow models for text-to-image; GANs for fast and real-time generation.
 #   Neural style transfer (Gatys et al., 2016) is an optimisation with a fixed classifier, not a GAN.
 # * **Medicine** (医疗): data augmentation and image reconstruction, where a generated image must be validated as
 #   carefully as a measurement; privacy rules (above) apply to the training data.
