@@ -44,8 +44,10 @@ _ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
 # (价值函数)
 #
 # $$
-# V(D, G) = \mathbb{E}_{x \sim p_\text{data}}[\log D(x)] + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))]
-#         = \int p_\text{data}(x) \log D(x) + p_g(x) \log(1 - D(x))\, dx ,
+# \begin{aligned}
+# V(D, G) &= \mathbb{E}_{x \sim p_\text{data}}[\log D(x)] + \mathbb{E}_{z \sim p_z}[\log(1 - D(G(z)))] \\
+#         &= \int p_\text{data}(x) \log D(x) + p_g(x) \log(1 - D(x))\, dx ,
+# \end{aligned}
 # $$
 #
 # where $p_g$ is the distribution of $G(z)$; the second form follows from the change of variables $x = G(z)$
@@ -126,10 +128,10 @@ plt.show()
 # $$
 # \begin{aligned}
 # V(D^*, G) &= \int p_\text{data} \log \frac{p_\text{data}}{p_\text{data} + p_g}
-#            + p_g \log \frac{p_g}{p_\text{data} + p_g}\, dx
-#          = \int p_\text{data} \log \frac{p_\text{data}}{2m} + p_g \log \frac{p_g}{2m}\, dx \\
-#           &= -\log 4 + \mathrm{KL}(p_\text{data} \,\|\, m) + \mathrm{KL}(p_g \,\|\, m)
-#            = -\log 4 + 2\, \mathrm{JSD}(p_\text{data} \,\|\, p_g).
+#            + p_g \log \frac{p_g}{p_\text{data} + p_g}\, dx \\
+#           &= \int p_\text{data} \log \frac{p_\text{data}}{2m} + p_g \log \frac{p_g}{2m}\, dx \\
+#           &= -\log 4 + \mathrm{KL}(p_\text{data} \,\|\, m) + \mathrm{KL}(p_g \,\|\, m) \\
+#           &= -\log 4 + 2\, \mathrm{JSD}(p_\text{data} \,\|\, p_g).
 # \end{aligned}
 # $$ (eq-jsd)
 #
@@ -179,9 +181,10 @@ glue("jsd_flat_from", flat_from, display=False)
 # Write $D = \sigma(\ell)$ with logit $\ell$. Then
 #
 # $$
-# \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) = -\sigma(\ell) = -D,
-# \qquad
-# \frac{\partial}{\partial \ell} \bigl(-\log \sigma(\ell)\bigr) = -(1 - \sigma(\ell)) = -(1 - D).
+# \begin{aligned}
+# \frac{\partial}{\partial \ell} \log(1 - \sigma(\ell)) &= -\sigma(\ell) = -D, \\
+# \frac{\partial}{\partial \ell} \bigl(-\log \sigma(\ell)\bigr) &= -(1 - \sigma(\ell)) = -(1 - D).
+# \end{aligned}
 # $$
 #
 # Early in training the discriminator rejects fakes easily: $D(G(z)) \approx 0$. The minimax gradient is then
@@ -282,8 +285,10 @@ glue("sat_steps", SAT_STEPS, display=False)
 # For a mini-batch of $m$ real samples $x_i$ and $m$ noise vectors $z_i$, the losses that the code minimises are
 #
 # $$
-# L_D = -\frac1m \sum_{i=1}^m \bigl[\log D(x_i) + \log(1 - D(G(z_i)))\bigr] ,\qquad
-# L_G = -\frac1m \sum_{i=1}^m \log D(G(z_i)) .
+# \begin{aligned}
+# L_D &= -\frac1m \sum_{i=1}^m \bigl[\log D(x_i) + \log(1 - D(G(z_i)))\bigr] , \\
+# L_G &= -\frac1m \sum_{i=1}^m \log D(G(z_i)) .
+# \end{aligned}
 # $$
 #
 # $L_D$ is the binary cross-entropy of $D$'s outputs with label 1 on real and 0 on fake samples, and
@@ -292,8 +297,10 @@ glue("sat_steps", SAT_STEPS, display=False)
 # alternating (交替):
 #
 # $$
-# \theta_D \leftarrow \theta_D - \eta_D \nabla_{\theta_D} L_D, \qquad
-# \theta_G \leftarrow \theta_G - \eta_G \nabla_{\theta_G} L_G ,
+# \begin{aligned}
+# \theta_D &\leftarrow \theta_D - \eta_D \nabla_{\theta_D} L_D, \\
+# \theta_G &\leftarrow \theta_G - \eta_G \nabla_{\theta_G} L_G ,
+# \end{aligned}
 # $$
 #
 # with $D$ updated first and $G$ then scored by the updated $D$ (the loop of the previous chapter); Adam replaces

@@ -56,16 +56,20 @@ gen = gt.seed_everything(SEED)
 # **Via Jensen's inequality.** Since $\log$ is concave, $\log \mathbb{E}[w] \ge \mathbb{E}[\log w]$:
 #
 # $$
-# \log p_\theta(x) = \log \mathbb{E}_{q_\phi(z \mid x)}\!\left[\frac{p_\theta(x, z)}{q_\phi(z \mid x)}\right]
-# \;\ge\; \mathbb{E}_{q_\phi(z \mid x)}\!\left[\log \frac{p_\theta(x, z)}{q_\phi(z \mid x)}\right] =: \mathcal{L}(x).
+# \begin{aligned}
+# \log p_\theta(x) &= \log \mathbb{E}_{q_\phi(z \mid x)}\!\left[\frac{p_\theta(x, z)}{q_\phi(z \mid x)}\right] \\
+# &\ge \mathbb{E}_{q_\phi(z \mid x)}\!\left[\log \frac{p_\theta(x, z)}{q_\phi(z \mid x)}\right] =: \mathcal{L}(x).
+# \end{aligned}
 # $$
 #
 # **Via the posterior.** Expand the KL divergence from $q$ to the true posterior:
 #
 # $$
-# \mathrm{KL}\bigl(q_\phi(z \mid x) \,\|\, p_\theta(z \mid x)\bigr)
-# = \mathbb{E}_q\bigl[\log q_\phi(z \mid x) - \log p_\theta(x, z)\bigr] + \log p_\theta(x)
-# = \log p_\theta(x) - \mathcal{L}(x).
+# \begin{aligned}
+# &\mathrm{KL}\bigl(q_\phi(z \mid x) \,\|\, p_\theta(z \mid x)\bigr) \\
+# &\qquad = \mathbb{E}_q\bigl[\log q_\phi(z \mid x) - \log p_\theta(x, z)\bigr] + \log p_\theta(x) \\
+# &\qquad = \log p_\theta(x) - \mathcal{L}(x).
+# \end{aligned}
 # $$
 #
 # So $\log p_\theta(x) = \mathcal{L}(x) + \mathrm{KL}(q \,\|\, p(z \mid x))$: the ELBO is below the evidence by
@@ -86,9 +90,11 @@ gen = gt.seed_everything(SEED)
 # factorises over dimensions. For one dimension,
 #
 # $$
-# \mathrm{KL} = \mathbb{E}_q\left[\log \frac{q(z)}{p(z)}\right]
-#  = \mathbb{E}_q\left[-\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}\right]
-#  = -\tfrac12 \log \sigma^2 - \tfrac12 + \tfrac12(\mu^2 + \sigma^2),
+# \begin{aligned}
+# \mathrm{KL} &= \mathbb{E}_q\left[\log \frac{q(z)}{p(z)}\right] \\
+#  &= \mathbb{E}_q\left[-\tfrac12 \log \sigma^2 - \frac{(z - \mu)^2}{2\sigma^2} + \frac{z^2}{2}\right] \\
+#  &= -\tfrac12 \log \sigma^2 - \tfrac12 + \tfrac12(\mu^2 + \sigma^2),
+# \end{aligned}
 # $$
 #
 # using $\mathbb{E}_q[(z-\mu)^2] = \sigma^2$ and $\mathbb{E}_q[z^2] = \mu^2 + \sigma^2$. Summing over dimensions:

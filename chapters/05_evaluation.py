@@ -134,11 +134,12 @@ plt.tight_layout(); plt.show()
 # features — is every kind of real image produced?
 #
 # $$
-# \text{precision} = \frac1n \sum_{g \in \Phi_g} \mathbf 1\bigl[\exists\, r \in \Phi_r:
-#   \lVert g - r \rVert \le \operatorname{NN}_k(r, \Phi_r)\bigr],
-# \qquad
-# \text{recall} = \frac1n \sum_{r \in \Phi_r} \mathbf 1\bigl[\exists\, g \in \Phi_g:
+# \begin{aligned}
+# \text{precision} &= \frac1n \sum_{g \in \Phi_g} \mathbf 1\bigl[\exists\, r \in \Phi_r:
+#   \lVert g - r \rVert \le \operatorname{NN}_k(r, \Phi_r)\bigr], \\
+# \text{recall} &= \frac1n \sum_{r \in \Phi_r} \mathbf 1\bigl[\exists\, g \in \Phi_g:
 #   \lVert r - g \rVert \le \operatorname{NN}_k(g, \Phi_g)\bigr].
+# \end{aligned}
 # $$ (eq-precision-recall)
 #
 # **Class coverage and classifier score.** The classifier's predicted labels give two simple diversity checks:

@@ -127,8 +127,11 @@ glue("ch9c_ink_b", real_ink["B"], display=False)
 # objective is
 #
 # $$
-# \mathcal L_G = \mathcal L_{\text{adv}}(G_{AB}, D_B) + \mathcal L_{\text{adv}}(G_{BA}, D_A) + \lambda_{\text{cyc}}\,
-# \mathcal L_{\text{cyc}} + \lambda_{\text{id}}\,\big(\mathbb E_b \lVert G_{AB}(b) - b\rVert_1 + \mathbb E_a \lVert G_{BA}(a) - a\rVert_1\big),
+# \begin{aligned}
+# \mathcal L_G &= \mathcal L_{\text{adv}}(G_{AB}, D_B) + \mathcal L_{\text{adv}}(G_{BA}, D_A) + \lambda_{\text{cyc}}\,
+# \mathcal L_{\text{cyc}} \\
+# &\quad + \lambda_{\text{id}}\,\big(\mathbb E_b \lVert G_{AB}(b) - b\rVert_1 + \mathbb E_a \lVert G_{BA}(a) - a\rVert_1\big),
+# \end{aligned}
 # $$
 #
 # with the least-squares adversarial loss of LSGAN (taken from the book's loss registry, `gt.GAN_LOSSES["lsgan"]`,

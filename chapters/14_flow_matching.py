@@ -376,41 +376,54 @@ plt.show()
 # 10,000 samples against the 10,000 test images. A dash marks a measure that run did not record.
 
 # %%
-def families_table():
+NAMES = {"mlpgan": "MLP GAN", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN",
+         "cdcgan_reference": "conditional DCGAN, reference", "ddpm": "DDPM", "flow": "flow matching (no label)",
+         "flow_reference": "flow matching, reference (no label)"}
+COLUMNS = [("fid_over_floor", "FID / floor", "{:.1f}"), ("confident_rate", "confident", "{:.1%}"),
+           ("max_class_share", "largest class", "{:.1%}"), ("cas", "CAS", "{:.1%}"),
+           ("train_minutes", "training min", "{:.1f}"), ("sample_ms", "ms / image", "{:.2f}")]
+
+
+def family_numbers():
+    """model -> {measure: value}, from the stored runs of chapters 2, 7 and 13, this run and the reference record."""
     sources = {"02_first_gan": ["mlpgan"], "07_dcgan": ["dcgan", "cdcgan", "cdcgan_reference"],
                "13_diffusion": ["ddpm"]}
-    found = {model: gt.book.stored_metrics(chapter) for chapter, models in sources.items() for model in models}
+    stored = {model: gt.book.stored_metrics(chapter) for chapter, models in sources.items() for model in models}
     here = {**{f"flow.{k}": v for k, v in flow_scores.items()}, "flow.train_minutes": hist.seconds / 60,
-            "flow.sample_ms": ms_per_image, **{k: v for k, v in rm.items()},
-            "flow_reference.train_minutes": ref_record["train_seconds"] / 60}
-    names = {"mlpgan": "MLP GAN", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN",
-             "cdcgan_reference": "conditional DCGAN, reference", "ddpm": "DDPM", "flow": "flow matching (no label)",
-             "flow_reference": "flow matching, reference (no label)"}
-    cols = [("fid_over_floor", "FID / floor", "{:.1f}"), ("confident_rate", "confident", "{:.1%}"),
-            ("max_class_share", "largest class", "{:.1%}"), ("cas", "CAS", "{:.1%}"),
-            ("train_minutes", "training min", "{:.1f}"), ("sample_ms", "ms / image", "{:.2f}")]
-    lines = ["| model | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
-    for model, label in names.items():
-        source = here if model.startswith("flow") else found[model]
-        cells = [fmt.format(source[f"{model}.{key}"]) if f"{model}.{key}" in source else "—" for key, _, fmt in cols]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+            "flow.sample_ms": ms_per_image, **rm, "flow_reference.train_minutes": ref_record["train_seconds"] / 60}
+    return {model: {key: source[f"{model}.{key}"] for key, _, _ in COLUMNS if f"{model}.{key}" in source}
+            for model in NAMES for source in [here if model.startswith("flow") else stored[model]]}
 
 
-display(Markdown(families_table()))
+families = family_numbers()
+display(Markdown("\n".join(
+    ["| model | " + " | ".join(c[1] for c in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
+    + [f"| {NAMES[m]} | " + " | ".join(fmt.format(families[m][k]) if k in families[m] else "—" for k, _, fmt in COLUMNS)
+       + " |" for m in NAMES])))
+fid = {m: families[m].get("fid_over_floor", float("nan")) for m in NAMES}
+best_gan = min(("mlpgan", "dcgan"), key=fid.get)
+best_diffusion = min(("ddpm", "flow"), key=fid.get)
+verdict = (f"the better of the two ({NAMES[best_diffusion]}) scores {fid[best_gan] / fid[best_diffusion]:.1f} times "
+           f"lower than the better unconditional GAN ({NAMES[best_gan]})" if fid[best_diffusion] < fid[best_gan] else
+           f"the better unconditional GAN ({NAMES[best_gan]}) still scores lower than both")
+glue("fam_verdict", gt.Text(verdict), display=False)
+for m in ("mlpgan", "dcgan", "ddpm", "flow", "cdcgan"):
+    glue(f"fam_{m}_fid", fid[m], display=False)
 
 # %% [markdown]
 # What each family buys and costs, read from the table:
 #
-# * **Quality per training minute.** On the same CPU budget of a few minutes, the diffusion and flow U-Nets
-#   reach a far lower FID ratio than the unconditional GANs, without any of the GANs' instabilities; the
-#   unconditional DCGAN's largest class and confident rate show its remaining mode problems.
-# * **Sampling cost.** A GAN draws an image in one network evaluation; the flow needs about 20, DDPM's ancestral
-#   sampler 1,000. The ms-per-image column is the price of the better samples.
-# * **Labels help every family.** The conditional DCGAN and the guided flow both beat their unconditional
-#   versions; classifier-free guidance gives one network both.
-# * **Likelihood.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood here; diffusion
-#   models have one too (through the ELBO, or exactly through the ODE), which this book does not compute.
+# * **Quality for a few minutes of training.** The DDPM scores {glue:text}`fam_ddpm_fid:.1f` and the flow
+#   {glue:text}`fam_flow_fid:.1f` times the floor, the MLP GAN {glue:text}`fam_mlpgan_fid:.0f` and the DCGAN
+#   {glue:text}`fam_dcgan_fid:.0f`: {glue:text}`fam_verdict`. The GANs' largest-class column shows what FID punishes
+#   in them: uneven classes, the trace of mode collapse, which the diffusion losses have no way to produce.
+# * **Sampling cost.** A GAN draws an image with one network evaluation; the diffusion-family rows need 20 each
+#   (and DDPM's ancestral sampler 1,000). The milliseconds-per-image column is the price of their samples.
+# * **Labels help every family.** The conditional DCGAN ({glue:text}`fam_cdcgan_fid:.1f` times the floor) beats the
+#   unconditional one; classifier-free guidance gives one network both the conditional and the unconditional model.
+# * **Likelihood.** The VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood instead of these image
+#   scores. Diffusion models have a likelihood too (through their ELBO, or exactly through the ODE), which this
+#   book does not compute.
 #
 # ## Summary
 #

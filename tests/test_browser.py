@@ -1,5 +1,5 @@
 """Every built page in a real browser (headless Chromium): maths typeset, diagrams drawn, images loaded, no script
-errors, internal links resolve. A full-page screenshot of each page is saved to ``_build/screenshots/``.
+errors, internal links resolve, nothing cut off or scrolling sideways at a 1280-pixel window. A full-page screenshot of each page is saved to ``_build/screenshots/``.
 
 Without Chromium the test skips with the reason; under ``CI=true`` it fails instead (CI installs Chromium).
 """
@@ -33,8 +33,27 @@ CHECK_JS = """() => {
   const mermaid = [...document.querySelectorAll('.mermaid')];
   const undrawn = mermaid.filter(e => !e.querySelector('svg')).length;
   const links = [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'));
+  // Nothing may stick out of the content column, and no table, equation or code block may need sideways
+  // scrolling inside it (the reader would not see its right-hand part).
+  const main = document.querySelector('main') || document.body;
+  const right = main.getBoundingClientRect().right + 1;
+  const scrolls = e => ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX);
+  const clipped = [], wide = [];
+  for (const e of main.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if (r.right > right) {
+      let p = e.parentElement;
+      while (p && p !== main && !scrolls(p)) p = p.parentElement;
+      if (!p || p === main) clipped.push(e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40));
+    }
+    // (inline maths is left out: MathJax's hidden assistive copy makes it report a larger scroll width)
+    if (scrolls(e) && !getComputedStyle(e).display.startsWith('inline') && e.clientWidth > 0
+        && e.scrollWidth > e.clientWidth + 2)
+      wide.push(`${e.tagName} ${e.scrollWidth}px in ${e.clientWidth}px: ` + (e.textContent || '').trim().slice(0, 40));
+  }
   return {images: document.images.length, broken, rawMath, mermaid: mermaid.length, undrawn, links,
-          mathCount: document.querySelectorAll('mjx-container').length};
+          mathCount: document.querySelectorAll('mjx-container').length, clipped, wide};
 }"""
 
 
@@ -101,6 +120,10 @@ def test_every_page_renders_in_a_browser(built_book, server):
                 problems.append(f"{rel}: {info['undrawn']} mermaid diagram(s) not drawn")
             if errors:
                 problems.append(f"{rel}: script errors: {errors[:3]}")
+            if info["clipped"]:
+                problems.append(f"{rel}: cut off at the right edge: {info['clipped'][:3]}")
+            if info["wide"]:
+                problems.append(f"{rel}: wider than the page, scrolls sideways: {info['wide'][:3]}")
             if missing:
                 problems.append(f"{rel}: requests failed: {missing[:3]}")
             for href in info["links"]:
