@@ -263,7 +263,7 @@ plt.show()
 # (dashed arrow) starts from pure noise and moves it towards the data in many small steps.*
 #
 # :::{admonition} The source articles' diagram, corrected
-# :class: warning
+# :class: dropdown warning
 # Article 000 draws one pipeline "数据输入 → 编码器 → 潜在空间 → 解码器 → 生成数据" and attaches a discriminator
 # that points to "数据分布", which points back to "数据输入". That mixes two different models: encoder, latent space
 # and decoder belong to autoencoders and VAEs; generator and discriminator belong to GANs, and a GAN has no

@@ -327,6 +327,7 @@ for name, (_, centers, _) in TOY.items():
                 f"{gm.std():.1f} of {len(centers)} | {gq.mean():.1f} ± {gq.std():.1f} |")
 display(Markdown(f"| model | data | modes reached (mean ± sd, {P.seeds} seeds) | high-quality % |\n|---|---|---|---|\n"
                  + "\n".join(rows)))
+glue("gan_budget_ratio", ends[0][0] / P.toy_diffusion_steps, display=False)
 
 # %% [markdown]
 # After {glue:text}`toy_steps` steps (about {glue:text}`toy_seconds:.0f` s each) the denoisers reach
@@ -335,7 +336,7 @@ display(Markdown(f"| model | data | modes reached (mean ± sd, {P.seeds} seeds) 
 # noise level. Their weakness is the other column: {glue:text}`ddpm_ring_hq:.1f` % and
 # {glue:text}`ddpm_grid_hq:.1f` % of samples are high-quality, because this small network's denoiser is not
 # sharp enough at low noise to put samples within three standard deviations of these very narrow modes. The GAN
-# rows are 50 times longer runs; the diffusion models were not given that budget here.
+# rows are {glue:text}`gan_budget_ratio:.0f` times longer runs; the diffusion models were not given that budget here.
 #
 # ## Diffusion on MNIST
 #

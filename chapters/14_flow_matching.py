@@ -318,8 +318,8 @@ plt.show()
 #
 # ## What more compute buys
 #
-# The same recipe with a U-Net twice as wide, trained for an hour on the same 2-core CPU, is a **reference run**:
-# one recorded command,
+# The same recipe with a U-Net twice as wide, trained for {glue:text}`ref_minutes:.0f` minutes on the same 2-core
+# CPU, is a **reference run**: one recorded command,
 #
 # ```
 # python -m gantutor reference flow --seconds 3600 --out results/cpu/reference_flow.json
