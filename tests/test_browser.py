@@ -52,8 +52,14 @@ CHECK_JS = """() => {
         && e.scrollWidth > e.clientWidth + 2)
       wide.push(`${e.tagName} ${e.scrollWidth}px in ${e.clientWidth}px: ` + (e.textContent || '').trim().slice(0, 40));
   }
+  // A visible code cell made only of bookkeeping (glue calls, headline-metric calls, NBVAL markers) should be hidden.
+  const isBook = l => /^(glue|gt\.book\.metric)\(/.test(l) || /NBVAL/.test(l);
+  const bookkeeping = [...document.querySelectorAll('div.cell_input pre')].filter(e => e.offsetParent !== null)
+    .map(e => e.textContent.split('\n').filter(l => l.trim()))
+    .filter(ls => ls.some(isBook) && ls.every(l => isBook(l.trim()) || /^\s/.test(l) || /^#/.test(l.trim())))
+    .map(ls => ls[0].slice(0, 60));
   return {images: document.images.length, broken, rawMath, mermaid: mermaid.length, undrawn, links,
-          mathCount: document.querySelectorAll('mjx-container').length, clipped, wide};
+          mathCount: document.querySelectorAll('mjx-container').length, clipped, wide, bookkeeping};
 }"""
 
 
@@ -122,6 +128,9 @@ def test_every_page_renders_in_a_browser(built_book, server):
                 problems.append(f"{rel}: script errors: {errors[:3]}")
             if info["clipped"]:
                 problems.append(f"{rel}: cut off at the right edge: {info['clipped'][:3]}")
+            if info["bookkeeping"]:
+                problems.append(f"{rel}: visible code cells of bookkeeping only (tag them remove-cell): "
+                                f"{info['bookkeeping'][:3]}")
             if info["wide"]:
                 problems.append(f"{rel}: wider than the page, scrolls sideways: {info['wide'][:3]}")
             if missing:
