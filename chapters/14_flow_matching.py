@@ -396,10 +396,14 @@ def family_numbers():
 
 
 families = family_numbers()
+vae_nll = gt.book.stored_glue("09_vae", "ch8_nll")                 # the VAE's test NLL, chapter *Training a VAE*
+vae_images = int(gt.book.stored_glue("09_vae", "ch8_n_nll"))
 display(Markdown("\n".join(
-    ["| model | " + " | ".join(c[1] for c in COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
+    ["| model | " + " | ".join(c[1] for c in COLUMNS) + " | test NLL, nats |", "|---" * (len(COLUMNS) + 2) + "|"]
     + [f"| {NAMES[m]} | " + " | ".join(fmt.format(families[m][k]) if k in families[m] else "—" for k, _, fmt in COLUMNS)
-       + " |" for m in NAMES])))
+       + " | — |" for m in NAMES]
+    + [f"| VAE (MLP) | " + " | ".join("—" for _ in COLUMNS) + f" | {vae_nll:.2f} ({vae_images:,} test images) |"])))
+glue("fam_vae_nll", vae_nll, display=False)
 fid = {m: families[m].get("fid_over_floor", float("nan")) for m in NAMES}
 best_gan = min(("mlpgan", "dcgan"), key=fid.get)
 best_diffusion = min(("ddpm", "flow"), key=fid.get)
@@ -421,9 +425,9 @@ for m in ("mlpgan", "dcgan", "ddpm", "flow", "cdcgan"):
 #   (and DDPM's ancestral sampler 1,000). The milliseconds-per-image column is the price of their samples.
 # * **Labels help every family.** The conditional DCGAN ({glue:text}`fam_cdcgan_fid:.1f` times the floor) beats the
 #   unconditional one; classifier-free guidance gives one network both the conditional and the unconditional model.
-# * **Likelihood.** The VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood instead of these image
-#   scores. Diffusion models have a likelihood too (through their ELBO, or exactly through the ODE), which this
-#   book does not compute.
+# * **Likelihood.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood
+#   ({glue:text}`fam_vae_nll:.2f` nats); its samples are not scored on this protocol here. Diffusion models have a
+#   likelihood too (through their ELBO, or exactly through the ODE), which this book does not compute.
 #
 # ## Summary
 #

@@ -66,3 +66,18 @@ def test_stored_metrics_reads_another_chapters_run_record(tmp_path):
     assert book.stored_metrics("13_diffusion", start=tmp_path)["ddpm.fid_over_floor"] == 9.5
     with pytest.raises(FileNotFoundError, match="chapters/99_none.ipynb"):
         book.stored_metrics("99_none", start=tmp_path)
+
+
+def test_stored_glue_reads_a_value_another_chapter_glued(tmp_path):
+    import nbformat
+
+    from gantutor import book
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("glue('ch8_nll', 95.4)", outputs=[nbformat.v4.new_output(
+        "display_data", data={"application/papermill.record/text/plain": "95.4"},
+        metadata={"scrapbook": {"mime_prefix": "application/papermill.record/", "name": "ch8_nll"}})])]
+    nbformat.write(nb, tmp_path / "09_vae.ipynb")
+    assert book.stored_glue("09_vae", "ch8_nll", start=tmp_path) == 95.4
+    with pytest.raises(KeyError, match="no glued value 'nope'"):
+        book.stored_glue("09_vae", "nope", start=tmp_path)

@@ -57,6 +57,26 @@ def stored_metrics(chapter: str, start: Path | None = None) -> dict:
     raise FileNotFoundError(f"chapters/{chapter}.ipynb is not in {start} or any folder above it.")
 
 
+def stored_glue(chapter: str, name: str, start: Path | None = None):
+    """A value another chapter's stored run glued under ``name`` (a number when it reads as one, else the text)."""
+    import json
+
+    start = Path.cwd() if start is None else Path(start)
+    for folder in (start, *start.parents):
+        for path in (folder / f"{chapter}.ipynb", folder / "chapters" / f"{chapter}.ipynb"):
+            if path.is_file():
+                for cell in json.loads(path.read_text())["cells"]:
+                    for out in cell.get("outputs", []):
+                        if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
+                            text = out["data"]["application/papermill.record/text/plain"]
+                            try:
+                                return float(text)
+                            except ValueError:
+                                return text.strip("'")
+                raise KeyError(f"chapters/{chapter}.ipynb has no glued value {name!r}: run it first.")
+    raise FileNotFoundError(f"chapters/{chapter}.ipynb is not in {start} or any folder above it.")
+
+
 #: The models and measures of the book's headline numbers (``metadata.gantutor.metrics`` of each notebook).
 METRIC_MODELS = ("mlpgan", "dcgan", "cdcgan", "vae", "cvae", "ddpm", "flow")
 METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas", "precision", "recall",
