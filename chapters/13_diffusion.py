@@ -386,9 +386,7 @@ floor = M.fid_from_features(real_ref[0], feat.classifier_outputs(
 start = time.perf_counter()
 samples = D.sample_diffusion(ddpm, chain, N, steps=20, seed=SEED + 1)
 ms_per_image = 1000 * (time.perf_counter() - start) / N
-features, logits = feat.classifier_outputs(samples)
-ddpm_scores = {"fid_over_floor": M.fid_from_features(real_ref[0], features) / floor,
-               "confident_rate": M.confident_rate(logits), "max_class_share": M.max_class_share(logits)}
+ddpm_scores = M.headline_scores(samples, real_ref[0], floor)
 print(" | ".join(f"{k} {v:.3f}" for k, v in ddpm_scores.items()) + f" | {ms_per_image:.2f} ms per image")
 for k, v in ddpm_scores.items():
     gt.book.metric(f"ddpm.{k}", v)

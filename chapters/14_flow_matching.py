@@ -222,9 +222,7 @@ no_label = torch.full((N,), 10)
 start = time.perf_counter()
 uncond = D.sample_flow(flow, N, steps=20, labels=no_label, seed=SEED + 1)
 ms_per_image = 1000 * (time.perf_counter() - start) / N
-features, logits = feat.classifier_outputs(uncond)
-flow_scores = {"fid_over_floor": M.fid_from_features(real_ref[0], features) / floor,
-               "confident_rate": M.confident_rate(logits), "max_class_share": M.max_class_share(logits)}
+flow_scores = M.headline_scores(uncond, real_ref[0], floor)
 print(" | ".join(f"{k} {v:.3f}" for k, v in flow_scores.items()) + f" | {ms_per_image:.2f} ms per image")
 for k, v in flow_scores.items():
     gt.book.metric(f"flow.{k}", v)

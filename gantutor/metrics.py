@@ -177,6 +177,18 @@ def max_class_share(logits: torch.Tensor) -> float:
     return float(torch.bincount(logits.argmax(1), minlength=logits.shape[1]).max() / len(logits))
 
 
+def headline_scores(images: torch.Tensor, real_features: torch.Tensor, floor: float,
+                    dataset: str = "mnist") -> dict:
+    """The book's headline image scores of generated ``images``: FID against ``real_features`` (the real set's
+    classifier features) as a multiple of the real-vs-real ``floor``, the confident-class rate and the largest class
+    share (fractions)."""
+    from .features import classifier_outputs
+
+    features, logits = classifier_outputs(images, dataset)
+    return {"fid_over_floor": fid_from_features(real_features, features) / floor,
+            "confident_rate": confident_rate(logits), "max_class_share": max_class_share(logits)}
+
+
 def evaluate_images(real: torch.Tensor, fake: torch.Tensor, dataset: str = "mnist", *, k: int = 3,
                     kid_subset: int = 1000, real_features: tuple | None = None) -> dict:
     """Every image metric of the book for one generated set against a real one (features computed once).

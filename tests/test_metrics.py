@@ -145,3 +145,13 @@ def test_confident_rate_and_largest_class_share():
         M.confident_rate(logits, threshold=90)
     with pytest.raises(ValueError, match="feature matrix"):
         M.max_class_share(torch.zeros(10))
+
+
+def test_headline_scores_of_real_images_against_themselves(mnist_root):
+    from gantutor import features
+
+    test = gt.load_mnist(train=False)
+    real = features.classifier_outputs(test.images[:600])[0]
+    scores = M.headline_scores(test.images[:600], real, floor=2.0)
+    assert scores["fid_over_floor"] == pytest.approx(0.0, abs=1e-3)
+    assert scores["confident_rate"] > 0.9 and 0.1 <= scores["max_class_share"] < 0.2

@@ -142,7 +142,7 @@ def score(G, model: str, device) -> dict:
     """The evaluation chapter's protocol for 10,000 samples of ``G``, metric names prefixed ``<model>_reference.``."""
     from ..data import load_images
     from ..features import classifier_outputs
-    from ..metrics import confident_rate, fid_from_features, max_class_share
+    from ..metrics import fid_from_features, headline_scores
 
     recipe, n = RECIPES[model], EVAL_SAMPLES
     train_images, test = load_images("mnist", train=True).images, load_images("mnist", train=False)
@@ -150,9 +150,8 @@ def score(G, model: str, device) -> dict:
     floor = fid_from_features(real, classifier_outputs(
         train_images[torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:n]])[0])
     start = time.perf_counter()
-    features, logits = classifier_outputs(draw(G, recipe, n, seed=1))
-    metrics = {"fid_over_floor": fid_from_features(real, features) / floor, "confident_rate": confident_rate(logits),
-               "max_class_share": max_class_share(logits), "sample_ms": 1000 * (time.perf_counter() - start) / n}
+    images = draw(G, recipe, n, seed=1)
+    metrics = {**headline_scores(images, real, floor), "sample_ms": 1000 * (time.perf_counter() - start) / n}
     if recipe["family"] == "flow":          # the guided model, balanced classes, beside the unconditional one
         guided = draw(G, recipe, FLOW_CAS["samples"], seed=2, labels=torch.arange(FLOW_CAS["samples"]) % 10)
         metrics["guided_fid_over_floor"] = fid_from_features(real, classifier_outputs(guided)[0]) / floor
