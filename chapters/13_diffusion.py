@@ -45,8 +45,9 @@ SEED = 0
 # With $\alpha_t = 1 - \beta_t$ and $\bar\alpha_t = \prod_{s \le t} \alpha_s$, a sum of independent Gaussians is
 # Gaussian, so any step can be reached from $x_0$ in one jump:
 #
-# $$q(x_t \mid x_0) = \mathcal N\big(\sqrt{\bar\alpha_t}\, x_0,\ (1-\bar\alpha_t) I\big), \qquad
-#   x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\ \epsilon \sim \mathcal N(0, I).$$
+# $$\begin{aligned} q(x_t \mid x_0) &= \mathcal N\big(\sqrt{\bar\alpha_t}\, x_0,\ (1-\bar\alpha_t) I\big), \\
+#   x_t &= \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\quad \epsilon \sim \mathcal N(0, I).
+#   \end{aligned}$$
 #
 # Training never simulates the chain; it draws $t$ and jumps. We check the jump against 30 steps of the chain for
 # 200,000 copies of one point (the code indexes steps from 0, as PyTorch and the diffusers library do):
@@ -93,9 +94,9 @@ plt.show()
 # process) and a learned decoder $p_\theta(x_{t-1} \mid x_t)$ that walks back. Its ELBO splits, like the VAE's of
 # {numref}`chapter %s <ch-vae-objective>`, into KL terms, one per step:
 #
-# $$-\log p_\theta(x_0) \le \mathbb{E}_q\Big[\underbrace{\mathrm{KL}(q(x_T\mid x_0)\,\|\,p(x_T))}_{\text{no parameters}}
-#   + \sum_{t>1} \mathrm{KL}\big(q(x_{t-1}\mid x_t, x_0)\,\|\,p_\theta(x_{t-1}\mid x_t)\big)
-#   - \log p_\theta(x_0 \mid x_1)\Big].$$
+# $$\begin{aligned} -\log p_\theta(x_0) \le \mathbb{E}_q\Big[&\underbrace{\mathrm{KL}(q(x_T\mid x_0)\,\|\,p(x_T))}_{\text{no parameters}}
+#   - \log p_\theta(x_0 \mid x_1) \\
+#   &+ \sum_{t>1} \mathrm{KL}\big(q(x_{t-1}\mid x_t, x_0)\,\|\,p_\theta(x_{t-1}\mid x_t)\big)\Big]. \end{aligned}$$
 #
 # Conditioned on $x_0$, the reverse step is Gaussian, $q(x_{t-1} \mid x_t, x_0) = \mathcal N(\tilde\mu_t,
 # \tilde\beta_t I)$ with $\tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t$ and
@@ -346,7 +347,7 @@ glue("gan_budget_ratio", ends[0][0] / P.toy_diffusion_steps, display=False)
 # and 7 pixels, skip connections from each resolution on the way down to the same resolution on the way up, and
 # the time embedding added inside every residual block. `gt.models.UNet` is deliberately small:
 
-# %% tags=["nbval-check-output"]
+# %%
 unet = gt.models.UNet(P.diffusion_channels).to(device)
 chain = schedule if P.diffusion_T == 1000 else D.NoiseSchedule.linear(P.diffusion_T, beta_end=0.5)  # smoke: short
 print(f"U-Net with widths {P.diffusion_channels}: {gt.count_parameters(unet):,} parameters")

@@ -26,7 +26,7 @@ IGNORED_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared", "Got in
                   "Cannot read properties of undefined (reading 'Queue')")
 IGNORED_404 = ("/favicon.ico", "@jupyter-widgets/html-manager/dist/")
 
-CHECK_JS = """() => {
+CHECK_JS = r"""() => {
   const broken = [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);
   const rawMath = [...document.querySelectorAll('.math')].filter(e => !e.querySelector('mjx-container'))
                     .map(e => e.textContent.slice(0, 60));
@@ -47,8 +47,9 @@ CHECK_JS = """() => {
       while (p && p !== main && !scrolls(p)) p = p.parentElement;
       if (!p || p === main) clipped.push(e.tagName + ' ' + (e.textContent || '').trim().slice(0, 40));
     }
-    // (inline maths is left out: MathJax's hidden assistive copy makes it report a larger scroll width)
-    if (scrolls(e) && !getComputedStyle(e).display.startsWith('inline') && e.clientWidth > 0
+    // (inline maths and MathJax's hidden assistive copy of each formula report larger widths than they show)
+    if (scrolls(e) && !getComputedStyle(e).display.startsWith('inline') && e.tagName !== 'MJX-ASSISTIVE-MML'
+        && e.clientWidth > 0
         && e.scrollWidth > e.clientWidth + 2)
       wide.push(`${e.tagName} ${e.scrollWidth}px in ${e.clientWidth}px: ` + (e.textContent || '').trim().slice(0, 40));
   }
