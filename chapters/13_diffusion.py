@@ -408,7 +408,7 @@ plt.show()
 # {glue:text}`metric__ddpm__fid_over_floor:.0f` times the floor; {glue:text}`metric__ddpm__confident_rate:.1%` of them
 # are classified with a top probability of at least 0.9, and one class takes
 # {glue:text}`metric__ddpm__max_class_share:.1%` of them. The grid shows why: thick, grainy strokes that are seldom
-# readable digits. At this budget — each training image seen about three times — the DDPM has not learned the
+# readable digits. At this budget — each training image seen only a few times — the DDPM has not learned the
 # digits' shapes, and its noise-prediction errors at the last, low-noise steps leave grain behind. The flow model
 # of {numref}`chapter %s <ch-flow-matching>`, the same U-Net trained for the same number of steps, and its longer
 # reference run show how much a straighter path and more compute change this.

@@ -112,15 +112,17 @@ def test_mixture_velocity_matches_monte_carlo():
     assert torch.allclose(D.mixture_velocity(x, t, means, std), mc, atol=0.03)
 
 
-def test_eps_prediction_gives_the_score():
-    """For Gaussian data N(0, s^2) the exact eps-prediction divided by -sqrt(1 - alpha_bar) is the score."""
+def test_optimal_noise_prediction_gives_the_score():
+    """For data N(0, s^2) the score of q_t is -x / (alpha_bar s^2 + 1 - alpha_bar); the optimal denoiser of a large
+    sample of that data, turned into a noise prediction, must give it back through -eps* / sqrt(1 - alpha_bar)."""
     s = D.NoiseSchedule.linear(100)
     t, sd = 50, 0.5
     ab = float(s.alpha_bar[t])
-    var_t = ab * sd ** 2 + 1 - ab
-    x = torch.linspace(-2, 2, 5)
-    eps_star = (1 - ab) ** 0.5 * x / var_t                # E[eps | x_t] for Gaussian data
-    assert torch.allclose(-eps_star / (1 - ab) ** 0.5, -x / var_t)
+    data = sd * torch.randn(200_000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    x = torch.linspace(-1.5, 1.5, 7, dtype=torch.float64)[:, None]
+    eps_star = (x - ab ** 0.5 * D.optimal_denoiser(s, x, t, data)) / (1 - ab) ** 0.5
+    exact = -x / (ab * sd ** 2 + 1 - ab)
+    assert torch.allclose(-eps_star / (1 - ab) ** 0.5, exact, atol=0.02)
 
 
 def test_training_through_the_engine_resumes_exactly(tmp_path):

@@ -41,40 +41,38 @@ def find_results(name: str, start: Path | None = None) -> Path:
                             f"gantutor repository, where the records are committed.")
 
 
-def stored_metrics(chapter: str, start: Path | None = None) -> dict:
-    """The headline numbers another chapter's stored run recorded (``metadata.gantutor.metrics`` of
-    ``chapters/<chapter>.ipynb``, found from ``start`` or a folder above it), with the run's profile, device and
-    seconds under ``"_run"``. A chapter that has not been run with the runner gives ``{"_run": {}}``."""
+def stored_notebook(chapter: str, start: Path | None = None) -> dict:
+    """The stored ``chapters/<chapter>.ipynb`` (as JSON), found from ``start`` (default: the working directory) or a
+    folder above it — another chapter's run, read rather than re-run."""
     import json
 
     start = Path.cwd() if start is None else Path(start)
     for folder in (start, *start.parents):
         for path in (folder / f"{chapter}.ipynb", folder / "chapters" / f"{chapter}.ipynb"):
             if path.is_file():
-                meta = json.loads(path.read_text())["metadata"].get("gantutor", {})
-                run = {k: meta[k] for k in ("profile", "device", "seconds") if k in meta}
-                return {**meta.get("metrics", {}), "_run": run}
+                return json.loads(path.read_text())
     raise FileNotFoundError(f"chapters/{chapter}.ipynb is not in {start} or any folder above it.")
+
+
+def stored_metrics(chapter: str, start: Path | None = None) -> dict:
+    """The headline numbers another chapter's stored run recorded (``metadata.gantutor.metrics``), with the run's
+    profile, device and seconds under ``"_run"``. A chapter that has not been run with the runner gives
+    ``{"_run": {}}``."""
+    meta = stored_notebook(chapter, start)["metadata"].get("gantutor", {})
+    return {**meta.get("metrics", {}), "_run": {k: meta[k] for k in ("profile", "device", "seconds") if k in meta}}
 
 
 def stored_glue(chapter: str, name: str, start: Path | None = None):
     """A value another chapter's stored run glued under ``name`` (a number when it reads as one, else the text)."""
-    import json
-
-    start = Path.cwd() if start is None else Path(start)
-    for folder in (start, *start.parents):
-        for path in (folder / f"{chapter}.ipynb", folder / "chapters" / f"{chapter}.ipynb"):
-            if path.is_file():
-                for cell in json.loads(path.read_text())["cells"]:
-                    for out in cell.get("outputs", []):
-                        if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
-                            text = out["data"]["application/papermill.record/text/plain"]
-                            try:
-                                return float(text)
-                            except ValueError:
-                                return text.strip("'")
-                raise KeyError(f"chapters/{chapter}.ipynb has no glued value {name!r}: run it first.")
-    raise FileNotFoundError(f"chapters/{chapter}.ipynb is not in {start} or any folder above it.")
+    for cell in stored_notebook(chapter, start)["cells"]:
+        for out in cell.get("outputs", []):
+            if out.get("metadata", {}).get("scrapbook", {}).get("name") == name:
+                text = out["data"]["application/papermill.record/text/plain"]
+                try:
+                    return float(text)
+                except ValueError:
+                    return text.strip("'")
+    raise KeyError(f"chapters/{chapter}.ipynb has no glued value {name!r}: run it first.")
 
 
 #: The models and measures of the book's headline numbers (``metadata.gantutor.metrics`` of each notebook).
