@@ -73,6 +73,33 @@ def test_dcgan_shapes_and_range():
         D(torch.randn(5, 784))
 
 
+def test_resize_convolution_generator_is_deeper_and_has_no_checkerboard():
+    torch.manual_seed(0)
+    G = gt.models.DCGANGenerator(latent_dim=16, width=8, upsample="resize").eval()
+    x = G(torch.randn(5, 16))
+    assert x.shape == (5, 1, 28, 28) and x.abs().max() <= 1
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in G.modules())
+    assert sum(isinstance(m, torch.nn.Conv2d) for m in G.modules()) == 4
+    # A transposed convolution with kernel 4 and stride 2 gives even and odd output pixels different kernel taps:
+    # on a constant input its output alternates (the checkerboard). Nearest upsampling + 3x3 conv does not.
+    up = torch.nn.ConvTranspose2d(1, 1, 4, 2, 1, bias=False)
+    torch.nn.init.normal_(up.weight)
+    out = up(torch.ones(1, 1, 7, 7))[0, 0, 2:-2, 2:-2]
+    assert (out[::2, ::2] - out[1::2, 1::2]).abs().max() > 1e-3
+    conv = torch.nn.Sequential(torch.nn.Upsample(scale_factor=2), torch.nn.Conv2d(1, 1, 3, 1, 1, bias=False))
+    out = conv(torch.ones(1, 1, 7, 7))[0, 0, 2:-2, 2:-2]
+    assert torch.allclose(out, out[0, 0].expand_as(out))
+    with pytest.raises(ValueError, match=r"upsample must be one of \('transposed', 'resize'\)"):
+        gt.models.DCGANGenerator(upsample="bilinear")
+
+
+def test_reference_recipes_build_their_generators():
+    from gantutor.book import reference
+
+    assert reference.build_generator(reference.RECIPES["dcgan"]).upsample == "resize"
+    assert reference.build_generator(reference.RECIPES["cdcgan"]).upsample == "transposed"
+
+
 def test_dcgan_initialisation_follows_radford_et_al():
     torch.manual_seed(0)
     G = gt.models.DCGANGenerator(width=64)

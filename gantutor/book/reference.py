@@ -28,7 +28,8 @@ import torch
 
 #: model -> the chapter's recipe at reference scale (networks, batch, EMA decay).
 RECIPES = {
-    "dcgan": {"family": "gan", "conditional": False, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
+    "dcgan": {"family": "gan", "conditional": False, "width": 32, "upsample": "resize", "batch_size": 128,
+              "ema": 0.999, "lr": 2e-4},
     "cdcgan": {"family": "gan", "conditional": True, "width": 32, "batch_size": 128, "ema": 0.999, "lr": 2e-4},
     # One class-conditional network with label dropout: sampled with the "no label" input it is the unconditional
     # model, with a label and a guidance scale the guided one (chapter *Flow matching*).
@@ -53,7 +54,8 @@ def build_generator(recipe: dict):
         from ..models.unet import UNet
         return UNet(tuple(recipe["channels"]), num_classes=10)
     from ..models.dcgan import DCGANGenerator
-    return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None)
+    return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None,
+                          upsample=recipe.get("upsample", "transposed"))
 
 
 def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True) -> torch.Tensor:

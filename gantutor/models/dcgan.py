@@ -39,25 +39,51 @@ def _check_labels(labels, n, num_classes):
 class DCGANGenerator(nn.Module):
     """Noise ``(N, latent_dim)`` → images ``(N, 1, 28, 28)`` in ``[-1, 1]``.
 
-    Linear → ``2w × 7 × 7`` → BN, ReLU → ConvT(4, stride 2) → ``w × 14 × 14`` → BN, ReLU → ConvT(4, stride 2) →
-    ``1 × 28 × 28`` → Tanh. With ``num_classes`` the generator is conditional: a learned embedding of the label is
-    concatenated to the noise.
+    Linear → ``2w × 7 × 7`` → BN, ReLU, then two ways to reach 28 × 28:
+
+    * ``upsample="transposed"`` (DCGAN): ConvT(4, stride 2) → ``w × 14 × 14`` → BN, ReLU → ConvT(4, stride 2) →
+      ``1 × 28 × 28`` → Tanh.
+    * ``upsample="resize"``: *resize-convolution* (Odena et al., 2016): Conv(3) at 7 × 7, then twice nearest-neighbour
+      upsampling followed by Conv(3), BN, ReLU, and a last Conv(3) → Tanh. Every output pixel sees the same number of
+      kernel taps, so there is no checkerboard pattern, and the extra 3 × 3 layers give the generator depth; a step
+      costs about twice as much.
+
+    With ``num_classes`` the generator is conditional: a learned embedding of the label is concatenated to the
+    noise.
     """
 
-    def __init__(self, latent_dim: int = 100, width: int = 32, num_classes: int | None = None):
+    UPSAMPLING = ("transposed", "resize")
+
+    def __init__(self, latent_dim: int = 100, width: int = 32, num_classes: int | None = None,
+                 upsample: str = "transposed"):
         super().__init__()
-        self.latent_dim, self.width, self.num_classes = latent_dim, width, num_classes
+        if upsample not in self.UPSAMPLING:
+            raise ValueError(f"upsample must be one of {self.UPSAMPLING}, got {upsample!r}.")
+        self.latent_dim, self.width, self.num_classes, self.upsample = latent_dim, width, num_classes, upsample
         extra = 0
         if num_classes is not None:
             self.embed = nn.Embedding(num_classes, 16)
             extra = 16
         self.project = nn.Sequential(nn.Linear(latent_dim + extra, 2 * width * 7 * 7, bias=False),
                                      nn.BatchNorm1d(2 * width * 7 * 7), nn.ReLU(True))
-        self.net = nn.Sequential(
+        self.net = self._transposed(width) if upsample == "transposed" else self._resize(width)
+        dcgan_init(self)
+
+    @staticmethod
+    def _transposed(width):
+        return nn.Sequential(
             nn.ConvTranspose2d(2 * width, width, 4, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(True),  # 14
             nn.ConvTranspose2d(width, 1, 4, 2, 1), nn.Tanh(),                                              # 28
         )
-        dcgan_init(self)
+
+    @staticmethod
+    def _resize(width):
+        def conv(cin, cout):
+            return [nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(True)]
+        return nn.Sequential(*conv(2 * width, 2 * width),                                         # 7
+                             nn.Upsample(scale_factor=2), *conv(2 * width, width),                # 14
+                             nn.Upsample(scale_factor=2), *conv(width, width),                    # 28
+                             nn.Conv2d(width, 1, 3, 1, 1), nn.Tanh())
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
