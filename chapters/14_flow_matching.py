@@ -371,65 +371,30 @@ plt.show()
 #
 # ## The families, side by side
 #
-# Every number below comes from a stored run of this book: the chapter's own `cpu` runs and the reference runs,
-# read from the notebooks' run records (`metadata.gantutor.metrics`) and the reference records, all scored with
-# 10,000 samples against the 10,000 test images. A dash marks a measure that run did not record.
-
-# %%
-NAMES = {"mlpgan": "MLP GAN", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN",
-         "cdcgan_reference": "conditional DCGAN, reference", "ddpm": "DDPM", "flow": "flow matching (no label)",
-         "flow_reference": "flow matching, reference (no label)"}
-COLUMNS = [("fid_over_floor", "FID / floor", "{:.1f}"), ("confident_rate", "confident", "{:.1%}"),
-           ("max_class_share", "largest class", "{:.1%}"), ("cas", "CAS", "{:.1%}"),
-           ("train_minutes", "training min", "{:.1f}"), ("sample_ms", "ms / image", "{:.2f}")]
-
-
-def family_numbers():
-    """model -> {measure: value}, from the stored runs of chapters 2, 7 and 13, this run and the reference record."""
-    sources = {"02_first_gan": ["mlpgan"], "07_dcgan": ["dcgan", "cdcgan", "cdcgan_reference"],
-               "13_diffusion": ["ddpm"]}
-    stored = {model: gt.book.stored_metrics(chapter) for chapter, models in sources.items() for model in models}
-    here = {**{f"flow.{k}": v for k, v in flow_scores.items()}, "flow.train_minutes": hist.seconds / 60,
-            "flow.sample_ms": ms_per_image, **rm, "flow_reference.train_minutes": ref_record["train_seconds"] / 60}
-    return {model: {key: source[f"{model}.{key}"] for key, _, _ in COLUMNS if f"{model}.{key}" in source}
-            for model in NAMES for source in [here if model.startswith("flow") else stored[model]]}
-
-
-families = family_numbers()
-vae_nll = gt.book.stored_glue("09_vae", "ch8_nll")                 # the VAE's test NLL, chapter *Training a VAE*
-vae_images = int(gt.book.stored_glue("09_vae", "ch8_n_nll"))
-display(Markdown("\n".join(
-    ["| model | " + " | ".join(c[1] for c in COLUMNS) + " | test NLL, nats |", "|---" * (len(COLUMNS) + 2) + "|"]
-    + [f"| {NAMES[m]} | " + " | ".join(fmt.format(families[m][k]) if k in families[m] else "—" for k, _, fmt in COLUMNS)
-       + " | — |" for m in NAMES]
-    + [f"| VAE (MLP) | " + " | ".join("—" for _ in COLUMNS) + f" | {vae_nll:.2f} ({vae_images:,} test images) |"])))
-glue("fam_vae_nll", vae_nll, display=False)
-fid = {m: families[m].get("fid_over_floor", float("nan")) for m in NAMES}
-best_gan = min(("mlpgan", "dcgan"), key=fid.get)
-best_diffusion = min(("ddpm", "flow"), key=fid.get)
-verdict = (f"the better of the two ({NAMES[best_diffusion]}) scores {fid[best_gan] / fid[best_diffusion]:.1f} times "
-           f"lower than the better unconditional GAN ({NAMES[best_gan]})" if fid[best_diffusion] < fid[best_gan] else
-           f"the better unconditional GAN ({NAMES[best_gan]}) still scores lower than both")
-glue("fam_verdict", gt.Text(verdict), display=False)
-for m in ("mlpgan", "dcgan", "ddpm", "flow", "cdcgan"):
-    glue(f"fam_{m}_fid", fid[m], display=False)
-
-# %% [markdown]
+# Every number below comes from a stored run of this book — the chapters' own `cpu` runs and the reference runs
+# they load — read, when the book is built, from the run record each notebook stores (`metadata.gantutor.metrics`).
+# All are scored with 10,000 samples against the 10,000 test images; a dash marks a measure that run does not
+# record. The same table, with every model, closes {numref}`chapter %s <ch-evaluation>`.
+#
+# ```{model-scores}
+# :models: mlpgan, dcgan, dcgan_reference, cdcgan, cdcgan_reference, ddpm, flow, flow_reference
+# ```
+#
 # What each family buys and costs, read from the table:
 #
-# * **Unconditional quality for a few minutes of training.** The DDPM scores {glue:text}`fam_ddpm_fid:.0f` and the
-#   flow {glue:text}`fam_flow_fid:.0f` times the floor, the MLP GAN {glue:text}`fam_mlpgan_fid:.0f` and the DCGAN
-#   {glue:text}`fam_dcgan_fid:.0f`: {glue:text}`fam_verdict`. A U-Net needs far more than four minutes to learn the
-#   digits without labels; the flow's reference run, an hour long, reaches
-#   {glue:text}`metric__flow_reference__fid_over_floor:.0f` times the floor. The largest-class column shows that
-#   uneven classes are not only a GAN failure: the briefly trained DDPM's classes are the most uneven of all.
+# * **Unconditional quality for a few minutes of training.** The DDPM scores {score}`ddpm.fid_over_floor:.0f` and
+#   the flow {score}`flow.fid_over_floor:.0f` times the floor, the MLP GAN {score}`mlpgan.fid_over_floor:.0f` and
+#   the DCGAN {score}`dcgan.fid_over_floor:.0f`. A U-Net needs far more than four minutes to learn the digits
+#   without labels; the flow's reference run, an hour long, reaches {score}`flow_reference.fid_over_floor:.0f` times
+#   the floor. The largest-class column shows that uneven classes are not only a GAN failure: the briefly trained
+#   DDPM's classes are the most uneven of all.
 # * **Sampling cost.** A GAN draws an image with one network evaluation; the diffusion-family rows need 20 each
 #   (and DDPM's ancestral sampler 1,000). The milliseconds-per-image column is the price of their samples.
-# * **Labels help every family.** The conditional DCGAN ({glue:text}`fam_cdcgan_fid:.1f` times the floor) beats the
+# * **Labels help every family.** The conditional DCGAN ({score}`cdcgan.fid_over_floor` times the floor) beats the
 #   unconditional one. Guidance does the same for the flow, in one network: its reference run's guided samples
 #   train the best classifier in the book (CAS {glue:text}`metric__flow_reference__cas:.1%`).
 # * **Likelihood.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood
-#   ({glue:text}`fam_vae_nll:.2f` nats); its samples are not scored on this protocol here. Diffusion models have a
+#   ({glue:text}`09_vae.ipynb::ch8_nll:.2f` nats); its samples are not scored on this protocol here. Diffusion models have a
 #   likelihood too (through their ELBO, or exactly through the ODE), which this book does not compute.
 #
 # ## Summary

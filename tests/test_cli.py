@@ -189,6 +189,27 @@ def test_reference_run_writes_a_record_whose_weights_load_and_reproduce_it(tmp_p
         main(["reference", "stylegan", "--seconds", "1", "--out", str(out)])
 
 
+def test_recipe_comparison_records_every_run_and_the_mean_over_seeds(tmp_path, mnist_root, monkeypatch):
+    from gantutor.book import recipes
+
+    monkeypatch.setattr(recipes, "EVAL_SAMPLES", 200)
+    monkeypatch.setitem(recipes.COMPARISONS, "dcgan", {**recipes.COMPARISONS["dcgan"],
+                                                       "shared": {**recipes.COMPARISONS["dcgan"]["shared"], "width": 4}})
+    out = tmp_path / "recipes_dcgan.json"
+    assert main(["recipes", "dcgan", "--seeds", "2", "--steps", "2", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert len(record["runs"]) == 2 * 2 * 2 and record["command"].startswith("python -m gantutor recipes dcgan")
+    fids = [r["fid_over_floor"] for r in record["runs"] if r["variant"] == "resize" and r["weights"] == "ema"]
+    mean, sd = record["summary"]["resize"]["ema"]["fid_over_floor"]
+    assert mean == pytest.approx(sum(fids) / 2) and sd == pytest.approx(torch.tensor(fids, dtype=torch.float64).std().item())
+    assert record["runs"][0]["seed"] == 0 and record["runs"][2]["seed"] == 1        # seeds differ, so runs do
+    assert record["runs"][0]["fid_over_floor"] != record["runs"][2]["fid_over_floor"]
+    with pytest.raises(SystemExit):
+        main(["recipes", "stylegan", "--out", str(out)])
+    with pytest.raises(SystemExit):
+        main(["recipes", "dcgan", "--seeds", "0", "--out", str(out)])
+
+
 def test_flow_reference_run_scores_the_unconditional_and_the_guided_model(tmp_path, mnist_root, monkeypatch):
     from gantutor.book import reference
 

@@ -81,3 +81,43 @@ def test_stored_glue_reads_a_value_another_chapter_glued(tmp_path):
     assert book.stored_glue("09_vae", "ch8_nll", start=tmp_path) == 95.4
     with pytest.raises(KeyError, match="no glued value 'nope'"):
         book.stored_glue("09_vae", "nope", start=tmp_path)
+
+
+def test_book_scores_have_one_source_and_print_as_the_book_prints_them(tmp_path):
+    import nbformat
+
+    from gantutor import book
+
+    def stored(name, metrics):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["gantutor"] = {"profile": "cpu", "metrics": metrics}
+        nbformat.write(nb, tmp_path / name)
+        return tmp_path / name
+
+    a = stored("07_dcgan.ipynb", {"dcgan.fid_over_floor": 73.94, "dcgan.confident_rate": 0.6654})
+    b = stored("14_flow_matching.ipynb", {"flow.sample_ms": 23.61})
+    scores = book.book_scores([a, b])
+    assert scores == {"dcgan.fid_over_floor": (73.94, a), "dcgan.confident_rate": (0.6654, a),
+                      "flow.sample_ms": (23.61, b)}
+    assert book.format_score("dcgan.fid_over_floor", 73.94) == "73.9"
+    assert book.format_score("dcgan.confident_rate", 0.6654) == "66.5%"
+    assert book.format_score("dcgan.confident_rate", 0.6654, ".0%") == "67%"
+    c = stored("15_copy.ipynb", {"dcgan.fid_over_floor": 80.0})
+    with pytest.raises(ValueError, match="recorded by both .*07_dcgan.ipynb and .*15_copy.ipynb"):
+        book.book_scores([a, c])
+
+
+def test_every_score_the_pages_quote_is_recorded_by_a_stored_run():
+    """{score}`name` in a page and the model-scores rows read the stored run records; each name must exist."""
+    import re
+    from pathlib import Path
+
+    from gantutor import book
+    from gantutor.book.notebooks import toc_notebooks
+
+    root = Path(__file__).resolve().parents[1]
+    scores = book.book_scores(toc_notebooks(root))
+    quoted = {m for path in sorted(root.glob("chapters/*.py")) + sorted(root.glob("*.md"))
+              for m in re.findall(r"\{score\}`([^`:]+)", path.read_text())}
+    assert quoted, "no page quotes a score"
+    assert quoted <= set(scores), f"quoted but recorded by no stored run: {sorted(quoted - set(scores))}"

@@ -4,7 +4,12 @@
 * the ``execution-status`` directive: a table of every notebook in the book with the profile, device, run time, date
   and library versions of its stored run (``:columns: short`` keeps chapter, profile, device and run time, plus a
   total);
-* the ``run`` role: ``{run}`profile```, ``{run}`device``` or ``{run}`seconds``` of the current page's notebook.
+* the ``run`` role: ``{run}`profile```, ``{run}`device``` or ``{run}`seconds``` of the current page's notebook;
+* the ``score`` role: ``{score}`dcgan.fid_over_floor``` (optionally ``:.0f``) — a headline number from whichever
+  notebook's stored run recorded it (``metadata.gantutor.metrics``), so a page can quote another chapter's result
+  without re-running it and without a typed copy going stale;
+* the ``model-scores`` directive: every headline number of every model, one row per model and run, from the same
+  records (``:models: dcgan, flow_reference`` keeps some rows).
 
 Nothing in them is typed by hand."""
 
@@ -19,11 +24,27 @@ from docutils.parsers.rst import Directive
 
 def _row(cells):
     row = nodes.row()
-    for text in cells:
+    for cell in cells:
         entry = nodes.entry()
-        entry += nodes.paragraph(text=str(text))
+        if isinstance(cell, nodes.Node):
+            paragraph = nodes.paragraph()
+            paragraph += cell
+            entry += paragraph
+        else:
+            entry += nodes.paragraph(text=str(cell))
         row += entry
     return row
+
+
+def _doc_link(env, path: Path) -> nodes.Node:
+    """A link to the page of ``path``, titled with the page's title (like ``{doc}``)."""
+    from sphinx import addnodes
+
+    target = "/" + path.relative_to(Path(env.srcdir)).with_suffix("").as_posix()
+    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target, refexplicit=False,
+                                refwarn=True, refdoc=env.docname)
+    ref += nodes.inline("", target, classes=["xref", "std", "std-doc"])
+    return ref
 
 
 def run_record(path: Path) -> dict:
@@ -89,7 +110,71 @@ class ExecutionStatus(Directive):
         return [table]
 
 
+def _scores(env):
+    from gantutor.book import book_scores
+    from gantutor.book.notebooks import toc_notebooks
+
+    notebooks = toc_notebooks(Path(env.srcdir))
+    for path in notebooks:
+        env.note_dependency(str(path))
+    return book_scores(notebooks)
+
+
+def score_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{score}`model.measure``` or ``{score}`model.measure:spec``` from the stored runs' records."""
+    from gantutor.book import format_score
+
+    key, _, spec = text.partition(":")
+    scores = _scores(inliner.document.settings.env)
+    if key not in scores:
+        msg = inliner.reporter.error(f"{{score}}`{key}`: no stored run records it; known: "
+                                     f"{', '.join(sorted(scores)) or 'none'}. Run the chapter that glues it with "
+                                     f"gt.book.metric.", line=lineno)
+        return [inliner.problematic(rawtext, rawtext, msg)], [msg]
+    return [nodes.Text(format_score(key, scores[key][0], spec or None))], []
+
+
+#: The columns of ``model-scores``: measure -> header.
+SCORE_COLUMNS = {"fid_over_floor": "FID / floor", "confident_rate": "confident", "max_class_share": "largest class",
+                 "guided_fid_over_floor": "guided FID / floor", "cas": "CAS", "nll_nats": "test NLL (nats)",
+                 "train_minutes": "training min", "sample_ms": "ms / image"}
+
+
+class ModelScores(Directive):
+    has_content = False
+    option_spec = {"models": lambda arg: [m.strip() for m in arg.split(",") if m.strip()]}
+
+    def run(self):
+        from gantutor.book import MODEL_LABELS, METRIC_MODELS, format_score
+
+        scores = _scores(self.state.document.settings.env)
+        models = self.options.get("models") or [m + r for m in METRIC_MODELS for r in ("", "_reference")]
+        models = [m for m in models if any(name.partition(".")[0] == m for name in scores)]
+        if not models:
+            raise self.error("model-scores: no stored run records any of these models.")
+        columns = [c for c in SCORE_COLUMNS if any(f"{m}.{c}" in scores for m in models)]
+        header = ["model", "run", "page"] + [SCORE_COLUMNS[c] for c in columns]
+        table, group = nodes.table(classes=["model-scores"]), nodes.tgroup(cols=len(header))
+        table += group
+        for _ in header:
+            group += nodes.colspec(colwidth=1)
+        thead, tbody = nodes.thead(), nodes.tbody()
+        thead += _row(header)
+        group += thead
+        group += tbody
+        for m in models:
+            base = m.removesuffix("_reference")
+            page = next(path for name, (_, path) in scores.items() if name.partition(".")[0] == m)
+            env = self.state.document.settings.env
+            tbody += _row([MODEL_LABELS[base], "reference" if m != base else "chapter", _doc_link(env, page)]
+                          + [format_score(f"{m}.{c}", scores[f"{m}.{c}"][0]) if f"{m}.{c}" in scores else "—"
+                             for c in columns])
+        return [table]
+
+
 def setup(app):
     app.add_directive("execution-status", ExecutionStatus)
     app.add_role("run", run_role)
+    app.add_role("score", score_role)
+    app.add_directive("model-scores", ModelScores)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -80,6 +80,34 @@ METRIC_MODELS = ("mlpgan", "dcgan", "cdcgan", "vae", "cvae", "ddpm", "flow")
 METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas", "precision", "recall",
                 "guided_fid_over_floor", "train_minutes", "sample_ms")
 METRIC_PREFIX = "metric__"
+#: How the book names each model in tables of headline numbers (``<model>_reference`` adds ", reference run").
+MODEL_LABELS = {"mlpgan": "MLP GAN", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN", "vae": "VAE",
+                "cvae": "conditional VAE", "ddpm": "DDPM", "flow": "flow matching"}
+
+
+def book_scores(notebooks) -> dict:
+    """``name -> (value, notebook path)`` for every headline number the stored runs of ``notebooks`` recorded
+    (``metadata.gantutor.metrics``). A number has one source: two notebooks recording the same name is an error."""
+    import json
+
+    scores: dict = {}
+    for path in notebooks:
+        metrics = json.loads(Path(path).read_text()).get("metadata", {}).get("gantutor", {}).get("metrics", {})
+        for name, value in metrics.items():
+            if name in scores:
+                raise ValueError(f"{name} is recorded by both {scores[name][1]} and {path}: record each headline "
+                                 f"number in one notebook and read it elsewhere.")
+            scores[name] = (value, Path(path))
+    return scores
+
+
+def format_score(name: str, value: float, spec: str | None = None) -> str:
+    """A headline number as the book prints it: rates and shares as percentages, FID ratios with one decimal."""
+    measure = name.partition(".")[2]
+    if spec is None:
+        spec = {"fid_over_floor": ".1f", "guided_fid_over_floor": ".1f", "nll_nats": ".2f", "train_minutes": ".1f",
+                "sample_ms": ".2f"}.get(measure, ".1%")
+    return format(value, spec)
 
 
 def metric(name: str, value: float) -> str:

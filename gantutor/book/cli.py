@@ -458,7 +458,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/reference_MODEL.json)")
     r.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     r.set_defaults(func=cmd_reference)
+    c = sub.add_parser("recipes", help="compare a chapter's recipe variants over seeds, at the chapter's budget",
+                       description="Train each variant of a recipe (gantutor.book.recipes) with several seeds, score "
+                                   "the average and the last weights with the book's protocol, and write "
+                                   "results/<device>/recipes_NAME.json.")
+    c.add_argument("name", help="dcgan")
+    c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per variant (default 3)")
+    c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu chapter's)")
+    c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
+    c.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
+    c.set_defaults(func=cmd_recipes)
     return p
+
+
+def cmd_recipes(args) -> int:
+    from . import recipes
+
+    device = get_device(args.device)
+    out = Path(args.out or f"results/{'gpu' if device.type == 'cuda' else 'cpu'}/recipes_{args.name}.json")
+    recipes.run(args.name, args.seeds, args.steps, out, device,
+                command=f"python -m gantutor recipes {args.name} --seeds {args.seeds} --steps {args.steps} --out {out}")
+    return 0
 
 
 def cmd_reference(args) -> int:

@@ -1,0 +1,103 @@
+"""Recipe comparisons: a chapter's model trained with each variant of one ingredient, over several seeds and at the
+chapter's step budget — the rows of a "what wins" table, made by one recorded command.
+
+    python -m gantutor recipes dcgan --seeds 3 --steps 3000      # writes results/cpu/recipes_dcgan.json
+
+Each run trains with the chapter's engine and settings (:func:`gantutor.train_gan`, seed ``s`` for the weights, the
+noise and the data order), then scores the average (EMA) generator and the last weights with the evaluation
+chapter's protocol: 10,000 samples against the 10,000 test images, FID as a multiple of the real-vs-real floor, the
+confident-class rate and the largest class share. The record holds every run and the mean and standard deviation
+over seeds; the chapter shows it as a table.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+#: comparison -> the settings every variant shares, and what each variant changes.
+COMPARISONS = {
+    "dcgan": {
+        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99},
+        "variants": {"transposed": {"upsample": "transposed"}, "resize": {"upsample": "resize"}},
+    },
+}
+#: Samples scored per run (the evaluation chapter's protocol).
+EVAL_SAMPLES = 10_000
+MEASURES = ("fid_over_floor", "confident_rate", "max_class_share")
+
+
+def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, device):
+    """One DCGAN run of the chapter's recipe with ``variant``'s change; returns (history, last-weights generator)."""
+    from ..data import TensorBatches
+    from ..gan import train_gan
+    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
+    from ..profile import seed_everything
+
+    seed_everything(seed)
+    G = DCGANGenerator(width=shared["width"], upsample=variant["upsample"]).to(device)
+    D = DCGANDiscriminator(width=shared["width"]).to(device)
+    hist = train_gan(G, D, TensorBatches(train_images, batch_size=shared["batch_size"], seed=seed), steps=steps,
+                     seed=seed, ema=shared["ema"], lr=shared["lr"], progress="off")
+    return hist, G
+
+
+def summarise(runs: list[dict]) -> dict:
+    """variant -> weights -> measure -> [mean, sd] over seeds (and seconds per run)."""
+    out: dict = {}
+    for run in runs:
+        cell = out.setdefault(run["variant"], {}).setdefault(run["weights"], {m: [] for m in (*MEASURES, "seconds")})
+        for m in (*MEASURES, "seconds"):
+            cell[m].append(run[m])
+    for variant in out.values():
+        for weights, cell in variant.items():
+            variant[weights] = {m: [torch.tensor(v, dtype=torch.float64).mean().item(),
+                                    torch.tensor(v, dtype=torch.float64).std().item() if len(v) > 1 else 0.0]
+                                for m, v in cell.items()}
+    return out
+
+
+def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, command: str | None = None) -> dict:
+    """Train every variant of comparison ``name`` with seeds 0..seeds-1, score both weight sets, write the record."""
+    from .. import __version__
+    from ..data import load_images
+    from ..features import classifier_outputs
+    from ..gan import sample
+    from ..metrics import fid_from_features, headline_scores
+    from ..profile import get_device
+
+    if name not in COMPARISONS:
+        raise ValueError(f"No recipe comparison named {name!r}; choose one of {', '.join(COMPARISONS)}.")
+    if seeds < 1 or steps < 1:
+        raise ValueError(f"--seeds and --steps must be positive, got {seeds} and {steps}.")
+    device = get_device(device)
+    spec = COMPARISONS[name]
+    train_images = load_images("mnist", train=True, device=device).images
+    test = load_images("mnist", train=False).images[:EVAL_SAMPLES]
+    real = classifier_outputs(test)[0]
+    pool = train_images.cpu()
+    floor = fid_from_features(real, classifier_outputs(
+        pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(1))[:len(test)]])[0])
+    runs = []
+    for variant, change in spec["variants"].items():
+        for seed in range(seeds):
+            start = time.perf_counter()
+            hist, last = train_one(spec["shared"], change, steps, seed, train_images, device)
+            seconds = time.perf_counter() - start
+            for weights, G in (("ema", hist.ema.module), ("last", last)):
+                scores = headline_scores(sample(G, len(test), seed=seed + 1), real, floor)
+                runs.append({"variant": variant, "seed": seed, "weights": weights, "seconds": seconds, **scores})
+                log(json.dumps(runs[-1]))
+    record = {"comparison": name, "shared": spec["shared"], "variants": spec["variants"], "steps": steps,
+              "seeds": seeds, "command": command or f"python -m gantutor recipes {name} --seeds {seeds} --steps {steps}",
+              "device": str(device), "cpu": platform.processor() or platform.machine(),
+              "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__,
+              "eval_samples": len(test), "runs": runs, "summary": summarise(runs)}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    return record
