@@ -112,10 +112,12 @@ plt.tight_layout(); plt.show()
 # that every variant trains from the same registry and loop with no other change — the loss is one line of the
 # training step, not a different program — and that at this budget none of them is good yet: the strokes are
 # digit-like, the last-but-one column counts the classes each variant produces, and many samples are malformed.
-# The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either, although it uses the
-# same networks, batch size and seed: it stops after {glue:text}`ch7b_steps` generator steps, half of
-# {numref}`chapter %s <ch-dcgan>`'s, and {numref}`chapter %s <ch-dcgan>` scores an average of its generator's weights
-# beside the last ones, where this table scores the last weights — so the two FIDs are not comparable one to one.
+# The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either: that chapter's
+# unconditional generator upsamples by resize-convolution, where this table uses DCGAN's transposed convolutions
+# (the "transposed" rows of its recipe comparison are this generator); this run stops after
+# {glue:text}`ch7b_steps` generator steps, half of {numref}`chapter %s <ch-dcgan>`'s; and
+# {numref}`chapter %s <ch-dcgan>` scores an average of its generator's weights beside the last ones, where this table
+# scores the last weights — so the FIDs are not comparable one to one.
 #
 # :::{admonition} Try it yourself
 # :class: seealso

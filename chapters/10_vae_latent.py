@@ -343,8 +343,10 @@ plt.tight_layout(); plt.show()
 # is why the book reports it as a measurement. A VAE also has what no GAN has: an encoder, and a likelihood
 # ({doc}`09_vae`).
 #
-# The DCGAN's FID here, {glue:text}`ch9_gan_fid:.2f`, is not the number {numref}`chapter %s <ch-dcgan>` reports for the
-# same network, steps, batch size and seed, and the two should not be compared one to one. This call passes no fixed
+# The DCGAN's FID here, {glue:text}`ch9_gan_fid:.2f`, is not a number {numref}`chapter %s <ch-dcgan>` reports: that
+# chapter's unconditional DCGAN upsamples by resize-convolution, and the transposed-convolution rows of its recipe
+# comparison, though they train this network with the same steps, batch size and seeds, pass fixed snapshot noise to
+# `gt.train_gan`. This call passes no fixed
 # snapshot noise to `gt.train_gan`, which then draws its 64 snapshot vectors from the seeded noise generator before
 # the first step; every training batch therefore gets different noise than in {numref}`chapter %s <ch-dcgan>`, which
 # passes its own — in effect another noise seed, and {numref}`chapter %s <ch-evaluation>` showed how far FID moves

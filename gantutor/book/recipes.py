@@ -4,7 +4,7 @@ chapter's step budget — the rows of a "what wins" table, made by one recorded 
     python -m gantutor recipes dcgan --seeds 3 --steps 3000      # writes results/cpu/recipes_dcgan.json
 
 Each run trains with the chapter's engine and settings (:func:`gantutor.train_gan`, seed ``s`` for the weights, the
-noise and the data order), then scores the average (EMA) generator and the last weights with the evaluation
+noise, the fixed snapshot noise and the data order), then scores the average (EMA) generator and the last weights with the evaluation
 chapter's protocol: 10,000 samples against the 10,000 test images, FID as a multiple of the real-vs-real floor, the
 confident-class rate and the largest class share. The record holds every run and the mean and standard deviation
 over seeds; the chapter shows it as a table.
@@ -29,6 +29,9 @@ COMPARISONS = {
 #: Samples scored per run (the evaluation chapter's protocol).
 EVAL_SAMPLES = 10_000
 MEASURES = ("fid_over_floor", "confident_rate", "max_class_share")
+#: Snapshots of 64 fixed noise vectors, as in the chapter (seeded by the run's seed), so that a run with the chapter's
+#: seed and steps is the chapter's run, step for step.
+SNAPSHOTS = 7
 
 
 def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, device):
@@ -41,8 +44,10 @@ def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, 
     seed_everything(seed)
     G = DCGANGenerator(width=shared["width"], upsample=variant["upsample"]).to(device)
     D = DCGANDiscriminator(width=shared["width"]).to(device)
+    fixed_noise = torch.randn(64, G.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
     hist = train_gan(G, D, TensorBatches(train_images, batch_size=shared["batch_size"], seed=seed), steps=steps,
-                     seed=seed, ema=shared["ema"], lr=shared["lr"], progress="off")
+                     fixed_noise=fixed_noise, snapshots=SNAPSHOTS, seed=seed, ema=shared["ema"], lr=shared["lr"],
+                     progress="off")
     return hist, G
 
 
