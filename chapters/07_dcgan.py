@@ -238,6 +238,8 @@ gt.book.metric("dcgan.fid_over_floor", mnist["fid_ratio"])
 gt.book.metric("dcgan.confident_rate", mnist["confident"])
 gt.book.metric("dcgan.max_class_share", mnist["max_share"])
 gt.book.metric("dcgan.train_minutes", hist.seconds / 60)
+gt.book.metric("dcgan.precision", mnist["precision"])
+gt.book.metric("dcgan.recall", mnist["recall"])
 
 # %% mystnb={"figure": {"caption": "Sixty-four samples of the MNIST DCGAN with the resize-convolution generator (the average of its weights), from the 64 fixed noise vectors. Compare the strokes with the fully connected generator of the chapter *Your first GAN*: convolutions produce smooth, connected strokes.", "name": "fig-ch7-dcgan-samples"}}
 fig, ax = plt.subplots(figsize=(6.2, 6.4))
@@ -337,6 +339,8 @@ gt.book.metric("cdcgan.fid_over_floor", cmnist["fid_ratio"])
 gt.book.metric("cdcgan.confident_rate", cmnist["confident"])
 gt.book.metric("cdcgan.max_class_share", cmnist["max_share"])
 gt.book.metric("cdcgan.train_minutes", chist.seconds / 60)
+gt.book.metric("cdcgan.precision", cmnist["precision"])
+gt.book.metric("cdcgan.recall", cmnist["recall"])
 
 # %% mystnb={"figure": {"caption": "Class-controlled samples: each row asks for one digit, each column uses one fixed noise vector for every class. Within a column the style (slant, thickness) tends to stay while the digit changes: the noise carries the style, the label the content.", "name": "fig-ch7-conditional"}}
 def class_grid(G, ax, title):
@@ -410,6 +414,8 @@ for model, (_, record, s) in ref.items():
     gt.book.metric(f"{model}_reference.confident_rate", s["confident"])
     gt.book.metric(f"{model}_reference.max_class_share", s["max_share"])
     gt.book.metric(f"{model}_reference.train_minutes", record["train_seconds"] / 60)
+    gt.book.metric(f"{model}_reference.precision", s["precision"])
+    gt.book.metric(f"{model}_reference.recall", s["recall"])
 glue("ref_cdcgan_cas", ref["cdcgan"][1]["metrics"]["cdcgan_reference.cas"], display=False)
 gt.book.metric("cdcgan_reference.cas", ref["cdcgan"][1]["metrics"]["cdcgan_reference.cas"])
 

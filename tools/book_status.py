@@ -136,7 +136,7 @@ def score_role(name, rawtext, text, lineno, inliner, options=None, content=None)
 
 #: The columns of ``model-scores``: measure -> header.
 SCORE_COLUMNS = {"fid_over_floor": "FID / floor", "confident_rate": "confident", "max_class_share": "largest class",
-                 "guided_fid_over_floor": "guided FID / floor", "cas": "CAS", "nll_nats": "test NLL (nats)",
+                 "precision": "precision", "recall": "recall", "guided_fid_over_floor": "guided FID / floor", "cas": "CAS", "nll_nats": "test NLL (nats)",
                  "train_minutes": "training min", "sample_ms": "ms / image"}
 
 
