@@ -33,7 +33,6 @@ SEED = 0
 LATENT_DIM = 100             # size of the noise vector z (article 000)
 LR, BETAS = 2e-4, (0.5, 0.999)
 STEPS = P.gan_steps          # one step = one discriminator update + one generator update
-EMA = 0.999                  # decay of the average of G's weights that the samples come from
 BATCH = P.gan_batch_size
 _ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
 
@@ -277,21 +276,13 @@ print(gt.training_step_source())
 # {glue:text}`n_train` images (about {glue:text}`epochs:.1f` passes over the data), using the non-saturating
 # generator loss. Sixty-four fixed noise vectors are pushed through $G$ at evenly spaced steps so that we can
 # watch the same "people" learn to write.
-#
-# One addition to the article's recipe: besides the generator's weights, training keeps an
-# **{term}`exponential moving average`** (EMA, 指数移动平均) of them, $\bar\theta \leftarrow \beta\bar\theta +
-# (1 - \beta)\theta$ after every step with $\beta =$ {glue:text}`ema_decay` (Yazıcı et al., 2019). The generator's
-# weights keep circling as the two networks chase each other; their average sits nearer the middle of that orbit.
-# It costs one extra copy of $G$ and changes nothing in training — only where the samples are drawn from.
 
 # %%
 _ = gt.seed_everything(SEED)   # seeds Python, NumPy and PyTorch
 G, D = gt.MLPGenerator(latent_dim=LATENT_DIM).to(device), gt.MLPDiscriminator().to(device)
 fixed_noise = torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(SEED)).to(device)
 history = gt.train_gan(G, D, batches, steps=STEPS, loss="non-saturating", lr=LR, betas=BETAS,
-                       fixed_noise=fixed_noise, snapshots=P.gan_snapshots, seed=SEED, ema=EMA, desc="MNIST GAN")
-G_avg = history.ema.module       # the averaged generator: snapshots and samples come from it
-glue("ema_decay", EMA, display=False)
+                       fixed_noise=fixed_noise, snapshots=P.gan_snapshots, seed=SEED, desc="MNIST GAN")
 glue("gan_steps", STEPS, display=False)
 glue("batch_size", BATCH, display=False)
 glue("epochs", STEPS * BATCH / len(data), display=False)
@@ -307,15 +298,15 @@ glue("ms_per_step", 1000 * history.seconds / STEPS, display=False)
 gt.plot_snapshots(history, n=16, nrow=4)
 plt.show()
 
-# %% mystnb={"figure": {"caption": "Sixty-four samples from the averaged (EMA) generator. Look for three things: whether they are recognisable digits,\nwhether all ten digits appear (diversity), and the speckled, noisy strokes \u2014 a fully connected\ngenerator has no notion that neighbouring pixels are related; the convolutional DCGAN of the training chapter\nfixes that.", "name": "fig-ch2-3"}}
+# %% mystnb={"figure": {"caption": "Sixty-four samples from the trained generator. Look for three things: whether they are recognisable digits,\nwhether all ten digits appear (diversity), and the speckled, noisy strokes \u2014 a fully connected\ngenerator has no notion that neighbouring pixels are related; the convolutional DCGAN of the training chapter\nfixes that.", "name": "fig-ch2-3"}}
 gt.show_images(history.snapshots[-1], nrow=8, title=f"G(z) after {STEPS} steps, 64 fixed noise vectors")
 plt.show()
 
 # %% [markdown]
 # How many are recognisable, and are the digits balanced? The fixed MNIST classifier of the evaluation chapter
-# answers with two numbers over {glue:text}`n_scored` samples: the **{term}`confident-class rate`** (置信类别率; its
-# top class probability is at least 0.9) and the largest class share; FID (introduced there) is given as a multiple
-# of the real-vs-real floor. Both generators are scored: the average, and the last weights of training.
+# answers with two numbers over {glue:text}`n_scored` samples: the **{term}`confident-class rate`** (its top class
+# probability is at least 0.9) and the largest class share; FID (introduced there) is given as a multiple of the
+# real-vs-real floor.
 
 # %%
 from gantutor import features as feat
@@ -324,24 +315,15 @@ from gantutor import metrics as M
 test = gt.load_mnist(train=False, subset=min(P.metric_samples, 10000))
 real_features, real_logits = feat.classifier_outputs(test.images)
 floor = M.fid_from_features(real_features, feat.classifier_outputs(data.images[:len(test)].cpu())[0])
-def headline(generator):
-    """FID / floor, confident-class rate and largest class share of len(test) samples; also the logits."""
-    fake_features, fake_logits = feat.classifier_outputs(gt.sample(generator, len(test), seed=SEED + 1))
-    return {"FID / floor": M.fid_from_features(real_features, fake_features) / floor,
-            "confident-class rate": M.confident_rate(fake_logits),
-            "largest class share": M.max_class_share(fake_logits)}, fake_logits
-
-scores, fake_logits = headline(G_avg)
-last_scores, _ = headline(G)
-shares = torch.bincount(fake_logits.argmax(1), minlength=10) / len(fake_logits)
-for name, s in (("average (EMA)", scores), ("last weights", last_scores)):
-    print(f"{name:>13}:", {k: round(v, 3) for k, v in s.items()})
-print("real digits: confident", round(M.confident_rate(real_logits), 3))
-print("share of each digit (average):", " ".join(f"{d}: {s:.0%}" for d, s in enumerate(shares.tolist())))
-glue("n_scored", len(fake_logits), display=False)
-glue("mlp_last_ratio", last_scores["FID / floor"], display=False)
-glue("mlp_last_confident", last_scores["confident-class rate"], display=False)
-glue("mlp_last_max_share", last_scores["largest class share"], display=False)
+samples = gt.sample(G, len(test), seed=SEED + 1)
+fake_features, fake_logits = feat.classifier_outputs(samples)
+scores = {"FID / floor": M.fid_from_features(real_features, fake_features) / floor,
+          "confident-class rate": M.confident_rate(fake_logits),
+          "largest class share": M.max_class_share(fake_logits)}
+shares = torch.bincount(fake_logits.argmax(1), minlength=10) / len(samples)
+print({k: round(v, 3) for k, v in scores.items()}, "| real digits: confident", round(M.confident_rate(real_logits), 3))
+print("share of each digit:", " ".join(f"{d}: {s:.0%}" for d, s in enumerate(shares.tolist())))
+glue("n_scored", len(samples), display=False)
 glue("mlp_fid_ratio", scores["FID / floor"], display=False)
 glue("mlp_confident", scores["confident-class rate"], display=False)
 glue("mlp_max_share", scores["largest class share"], display=False)
@@ -350,17 +332,13 @@ glue("real_confident", M.confident_rate(real_logits), display=False)
 gt.book.metric("mlpgan.fid_over_floor", scores["FID / floor"])
 gt.book.metric("mlpgan.confident_rate", scores["confident-class rate"])
 gt.book.metric("mlpgan.max_class_share", scores["largest class share"])
-gt.book.metric("mlpgan.train_minutes", history.seconds / 60)
 
 # %% [markdown]
-# The classifier is confident about {glue:text}`mlp_confident:.0%` of the averaged generator's digits (real test
-# digits: {glue:text}`real_confident:.0%`), and the most common digit (the {glue:text}`mlp_top_digit`) takes
+# The classifier is confident about {glue:text}`mlp_confident:.0%` of the generated digits (real test digits:
+# {glue:text}`real_confident:.0%`), and the most common digit (the {glue:text}`mlp_top_digit`) takes
 # {glue:text}`mlp_max_share:.0%` of the samples, where a balanced generator would give each digit about 10%. FID
-# is {glue:text}`mlp_fid_ratio:.0f` times the floor. The last weights of the same run score
-# {glue:text}`mlp_last_ratio:.0f` times the floor, {glue:text}`mlp_last_confident:.0%` confident and
-# {glue:text}`mlp_last_max_share:.0%` for the largest class: the average is the generator to sample from. Counting
-# digits on a grid of 64 is not enough to judge a generator: these numbers, over thousands of samples, are what
-# the later chapters compare.
+# is {glue:text}`mlp_fid_ratio:.0f` times the floor. Counting digits on a grid of 64 is not enough to judge a
+# generator: these two numbers, over thousands of samples, are what the later chapters compare.
 
 # %% [markdown]
 # ### Reading the curves
@@ -470,7 +448,7 @@ glue("demo_steps", P.demo_steps, display=False)
 # closest training image (Euclidean distance in pixel space):
 
 # %% mystnb={"figure": {"caption": "Top: eight generated digits. Bottom: the training image closest to each. Look at whether the pairs are the same\nimage or merely the same digit: different slant, thickness and shape mean the generator has produced new\ndigits rather than copies.", "name": "fig-ch2-6"}}
-samples = gt.sample(G_avg, 8, seed=SEED + 1)
+samples = gt.sample(G, 8, seed=SEED + 1)
 flat_train = data.images.view(len(data), -1).cpu()
 nearest = torch.cdist(samples.view(8, -1), flat_train).argmin(1)
 gt.show_images(torch.cat([samples, data.images[nearest].cpu()]), nrow=8,
