@@ -205,7 +205,7 @@ plt.show()
 
 # %% [markdown]
 # ```{mermaid}
-# flowchart LR
+# flowchart TB
 #     Z["noise z ~ p(z)"] --> G["generator G"]
 #     G --> F["fake G(z)"]
 #     X["real x ~ p_data"] --> D["discriminator D"]
@@ -226,7 +226,7 @@ plt.show()
 
 # %% [markdown]
 # ```{mermaid}
-# flowchart LR
+# flowchart TB
 #     X["data x"] --> E["encoder q(z | x)"]
 #     E --> Z["latent code z"]
 #     Z --> Dec["decoder p(x | z)"]
@@ -249,7 +249,7 @@ plt.show()
 
 # %% [markdown]
 # ```{mermaid}
-# flowchart LR
+# flowchart TB
 #     X["data x"] --> M["mix with noise at a random level t"]
 #     M --> XT["noisy x_t"]
 #     XT --> F["network at level t"]

@@ -165,7 +165,7 @@ toy_scores = {label: (M.precision_recall(ring, fake), M.fid_from_features(ring, 
 for label, (pr, fid) in toy_scores.items():
     print(f"{label:>20}: precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  FID {fid:.3f}")
 
-# %% mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Blue discs: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Blue discs: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}}
 radii = M._kth_neighbour_radii(ring, 3)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
 for ax, (label, fake) in zip(axes, toy_sets.items()):
@@ -269,7 +269,7 @@ damaged = {
 results = {kind: [M.evaluate_images(None, x, "mnist", real_features=real_features) for x in sets]
            for kind, sets in damaged.items()}
 
-# %% mystnb={"figure": {"caption": "Sixteen images at each setting of each dial. Top: added pixel noise; middle: Gaussian blur; bottom: the set restricted to the first $c$ digit classes (the images themselves are untouched).", "name": "fig-ch5-damage-examples"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sixteen images at each setting of each dial. Top: added pixel noise; middle: Gaussian blur; bottom: the set restricted to the first $c$ digit classes (the images themselves are untouched).", "name": "fig-ch5-damage-examples"}}
 fig, axes = plt.subplots(len(DIALS), 6, figsize=(9, 4.8))
 for row, kind in enumerate(DIALS):
     for col, (level, x) in enumerate(zip(DIALS[kind], damaged[kind])):
@@ -277,7 +277,7 @@ for row, kind in enumerate(DIALS):
         axes[row, col].title.set_fontsize(8)
 plt.tight_layout(); plt.show()
 
-# %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and with quality damage only once the images are barely recognisable.", "name": "fig-ch5-damage-curves"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and with quality damage only once the images are barely recognisable.", "name": "fig-ch5-damage-curves"}}
 fig, axes = plt.subplots(2, 3, figsize=(12, 6.2), sharex="col")
 for col, kind in enumerate(DIALS):
     levels, rs = DIALS[kind], results[kind]
@@ -421,7 +421,7 @@ glue("n_seeds", P.seeds, display=False)
 glue("n_track", N_TRACK, display=False)
 glue("eval_gan_steps", P.eval_gan_steps, display=False)
 
-# %% mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is never reached, while FID keeps improving.", "name": "fig-ch5-stability"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is never reached, while FID keeps improving.", "name": "fig-ch5-stability"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 curves = []
 for seed, (G, hist) in enumerate(runs):
@@ -508,7 +508,7 @@ glue("classical_ratio", scores["PCA + Gaussian per class (chapter 1)"]["fid"] / 
 glue("classical_precision", scores["PCA + Gaussian per class (chapter 1)"]["precision"], display=False)
 glue("classical_recall", scores["PCA + Gaussian per class (chapter 1)"]["recall"], display=False)
 
-# %% mystnb={"figure": {"caption": "Thirty-six images from each source in the table: real test digits, the classical baseline's samples and the best-seed GAN's samples. The classical model's samples are smooth, blurry blends that cover every class; the briefly trained GAN's are speckled and favour a few digits (many 1s and 7s).", "name": "fig-ch5-models"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Thirty-six images from each source in the table: real test digits, the classical baseline's samples and the best-seed GAN's samples. The classical model's samples are smooth, blurry blends that cover every class; the briefly trained GAN's are speckled and favour a few digits (many 1s and 7s).", "name": "fig-ch5-models"}}
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.3))
 best_G = runs[min(range(len(runs)), key=lambda i: gan_scores[i]["fid"])][0]
 for ax, (title, x) in zip(axes, [("real test images", test_n[:36]), ("PCA + Gaussian per class", classical[:36]),

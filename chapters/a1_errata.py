@@ -4,7 +4,8 @@
 # The chapters follow five Chinese articles on generative AI (生成式人工智能), numbered 000–004 as on the
 # {doc}`map of the source articles <../article_map>`. This appendix lists what they get wrong, article by article, with a number for each
 # erratum (E000.1, E000.2, …) so that chapters can point here. Each entry quotes the article, translates it, gives
-# the correction and its source — a paper, a documented API, or a chapter of this book that measures it.
+# the correction and its source — a paper, a documented API, or a chapter of this book that measures it. Each entry
+# is folded under its title: open the ones you want to read.
 #
 # Every **PyTorch listing** is run below *as printed*, from a verbatim copy in the repository's `listings/` folder.
 # Only the names a listing uses without defining (such as `num_epochs`, `device`, `dataloader`) are supplied, and each
@@ -80,29 +81,36 @@ def fix(source, old, new, count=1):
 # ## Article 000 — 《AI新纪元：生成式AI如何推动科技进步？》 ("A new AI era: how generative AI drives progress")
 #
 # (erratum-000-1)=
-# **E000.1 — the history.** 「生成式AI的历史可以追溯到20世纪80年代的生成对抗网络（GANs）。GANs由Ian Goodfellow等人于2014年提出」
+# :::{dropdown} E000.1 — the history
+# 「生成式AI的历史可以追溯到20世纪80年代的生成对抗网络（GANs）。GANs由Ian Goodfellow等人于2014年提出」
 # ("The history of generative AI goes back to the generative adversarial networks (GANs) of the 1980s. GANs were
 # proposed by Ian Goodfellow et al. in 2014"). The two sentences contradict each other; the second is right. GANs
 # date from 2014 (Goodfellow et al., *Generative Adversarial Nets*, NIPS 2014). Generative neural networks of the
 # 1980s exist — the Boltzmann machine (Ackley, Hinton & Sejnowski, 1985) — but they are not GANs.
+# :::
 #
 # (erratum-000-2)=
-# **E000.2 — VAEs did not follow GANs; they came first.** The same paragraph says that after GANs (此后, "since then")
+# :::{dropdown} E000.2 — VAEs did not follow GANs; they came first
+# The same paragraph says that after GANs (此后, "since then")
 # new algorithms appeared, 「如变分自编码器（VAEs）、生成式对抗网络（GANs）的变种等」 ("such as variational autoencoders
 # and variants of GANs") — a list of two items, VAEs and GAN variants. The second is right; the first is not. The
 # VAE (Kingma & Welling, *Auto-Encoding Variational Bayes*, arXiv December 2013, ICLR 2014) predates the GAN paper
 # (arXiv June 2014) and was developed independently of it: a likelihood-based latent-variable model trained on a
 # bound, with no discriminator ({doc}`04_vae_objective`).
+# :::
 #
 # (erratum-000-3)=
-# **E000.3 — the architecture diagram.** The mermaid chart (§2) chains 数据输入 → 编码器 → 潜在空间 → 解码器 →
+# :::{dropdown} E000.3 — the architecture diagram
+# The mermaid chart (§2) chains 数据输入 → 编码器 → 潜在空间 → 解码器 →
 # 生成数据 and attaches a 判别器 (discriminator) that points to 数据分布 → 数据输入, and §2.1 calls the encoder
 # 「生成式AI中的第一个网络」 ("the first network of generative AI"). That mixes two models: a VAE has an encoder and a
 # decoder and no discriminator; a GAN has a generator and a discriminator and no encoder. A discriminator does not
 # produce the data distribution. {doc}`01_what_is_generative_ai` draws both models correctly.
+# :::
 #
 # (erratum-000-4)=
-# **E000.4 — the objective loses its logarithms.** §4.2: 「判别器的目标是最大化真实数据和生成数据的判断概率之和，即最大化
+# :::{dropdown} E000.4 — the objective loses its logarithms
+# §4.2: 「判别器的目标是最大化真实数据和生成数据的判断概率之和，即最大化
 # $D(x) + (1 - D(G(z)))$」 ("the discriminator maximises $D(x) + (1-D(G(z)))$"). The discriminator maximises
 # $\mathbb E[\log D(x)] + \mathbb E[\log(1 - D(G(z)))]$; without the logarithms the optimum is not
 # $D^* = p_\text{data}/(p_\text{data}+p_g)$ and the link to the Jensen–Shannon divergence is lost
@@ -111,21 +119,27 @@ def fix(source, old, new, count=1):
 # Goodfellow et al. (§3) recommend in place of the minimax one — the article calls it simply 「对抗损失函数」
 # ("the adversarial loss"), never claims it is the minimax objective, and it is the loss used in practice
 # ({doc}`02_first_gan` measures why).
+# :::
 #
 # (erratum-000-5)=
-# **E000.5 — GANs for text and as the "core algorithm".** §3.4 says GANs 「可以用于生成高质量的文本，如新闻文章、小说」
+# :::{dropdown} E000.5 — GANs for text and as the "core algorithm"
+# §3.4 says GANs 「可以用于生成高质量的文本，如新闻文章、小说」
 # ("can generate high-quality text such as news articles and novels"), and §3.1 and FAQ 10.3 that
 # 「生成式AI的核心算法是生成对抗网络」 ("the core algorithm of generative AI is the GAN"). (§6 makes the same text
 # claim of 生成式AI — generative AI in general — which is true, through language models.) Text is discrete, so a
 # generator's sampling step passes no gradient; language GANs have not matched maximum-likelihood language models
 # (Caccia et al., *Language GANs Falling Short*, ICLR 2020). Today's text generators are autoregressive transformers, and image generation is led by
 # diffusion models; see {doc}`15_challenges`, "Where GANs and VAEs stand today".
+# :::
 #
 # (erratum-000-6)=
-# **E000.6 — the listing's claims.** §5 says the code generates 「人脸图像」 (face images) and §5.4 shows a picture
+# :::{dropdown} E000.6 — the listing's claims
+# §5 says the code generates 「人脸图像」 (face images) and §5.4 shows a picture
 # at `https://example.com/generated_faces.png`. The networks output 784 = 28 × 28 grey values — MNIST-sized digits,
 # not faces — the listing loads no dataset at all, and the picture is a placeholder address. The listing itself is run
 # next (E000.7).
+# :::
+#
 
 # %% [markdown]
 # (erratum-000-7)=
@@ -221,62 +235,79 @@ glue("a4_000_images", n_images, display=False)
 # ### Further errata of article 000
 #
 # (erratum-000-8)=
-# **E000.8 — smaller slips.** §4.1 defines the discriminator as 「$D(x)$，其中$x$是真实数据」 ("where $x$ is real
+# :::{dropdown} E000.8 — smaller slips
+# §4.1 defines the discriminator as 「$D(x)$，其中$x$是真实数据」 ("where $x$ is real
 # data"): the discriminator scores *any* sample, real or generated — that is its job. §8 recommends the book
 # 《生成式AI：算法、实践与应用》, which could not be found, and calls Goodfellow et al.'s paper 《生成对抗网络》
 # (*Generative Adversarial Networks*); its title is *Generative Adversarial Nets* (NIPS 2014). See the
 # {doc}`../reading_list` page.
+# :::
 #
 # (erratum-000-9)=
-# **E000.9 — the loss as a measure of performance.** §5.3: 「使用BCE损失函数来衡量生成器和判别器的性能」 ("the BCE loss
+# :::{dropdown} E000.9 — the loss as a measure of performance
+# §5.3: 「使用BCE损失函数来衡量生成器和判别器的性能」 ("the BCE loss
 # is used to measure the performance of the generator and the discriminator"). A GAN's losses are training
 # signals, not measures of how good the model is: each network's loss is computed against an opponent that keeps
 # changing, so the losses do not fall steadily as a classifier's do, and their values depend on how strong the
 # discriminator currently is rather than on how good the samples are. Sample quality is measured on the samples,
 # against real data — FID, precision and recall, each next to a real-vs-real floor
 # ({doc}`05_evaluation`); {doc}`02_first_gan` reads the curves for the health of training, not for quality.
+# :::
 #
 # ## Article 001 — 生成式AI（GAN）如何改变我们的生活 ("How generative AI (GANs) is changing our lives")
 #
 # (erratum-001-1)=
-# **E001.1 — generative AI is not GANs.** 「生成式AI，即生成对抗网络（GANs）」 ("generative AI, that is, generative
+# :::{dropdown} E001.1 — generative AI is not GANs
+# 「生成式AI，即生成对抗网络（GANs）」 ("generative AI, that is, generative
 # adversarial networks"). GANs are one family among several: VAEs, normalising flows, autoregressive models and
 # diffusion models are generative too, and the last two dominate today ({doc}`15_challenges`).
+# :::
 #
 # (erratum-001-2)=
-# **E001.2 — what came before.** 「在这之前，机器学习主要依赖于监督学习和强化学习」 ("before this, machine learning relied
+# :::{dropdown} E001.2 — what came before
+# 「在这之前，机器学习主要依赖于监督学习和强化学习」 ("before this, machine learning relied
 # mainly on supervised and reinforcement learning"). Unsupervised learning and generative models are decades older
 # than GANs: mixture models fitted by EM (Dempster, Laird & Rubin, 1977), hidden Markov models, Boltzmann machines
 # (1985), and the VAE (2013).
+# :::
 #
 # (erratum-001-3)=
-# **E001.3 — when training ends, and what the discriminator can do then.** The article says training ends 「当…判别器
+# :::{dropdown} E001.3 — when training ends, and what the discriminator can do then
+# The article says training ends 「当…判别器
 # 无法准确区分生成数据和真实数据时」 ("when the discriminator can no longer tell generated from real data") and, in the
 # same section, that in the end 「判别器则能够准确地区分生成数据和真实数据」 ("the discriminator can accurately tell
 # them apart"). Both cannot hold: at the game's equilibrium $D^* \equiv \tfrac12$ — it cannot tell them apart
 # ({doc}`03_gan_objective`). And in practice that point is not a stopping rule: $D(G(z))$ does not settle at ½ in real
 # runs ({doc}`05_evaluation` measured it), so training is stopped by a sample-quality metric or a budget.
+# :::
 #
 # (erratum-001-4)=
-# **E001.4 — the flow chart.** The mermaid chart routes 判别器判断数据 → 「真实」→ 更新生成器 and → 「生成」→ 更新判别器:
+# :::{dropdown} E001.4 — the flow chart
+# The mermaid chart routes 判别器判断数据 → 「真实」→ 更新生成器 and → 「生成」→ 更新判别器:
 # which network is updated depends on the discriminator's verdict. In GAN training both networks are updated at every
 # step, whatever the verdicts; the verdicts enter only through the losses ({doc}`02_first_gan`, the training step).
+# :::
 #
 # (erratum-001-5)=
-# **E001.5 — the discriminator's goal.** 「判别器的目标是最小化生成数据与真实数据的概率差异」 ("the discriminator's goal is
+# :::{dropdown} E001.5 — the discriminator's goal
+# 「判别器的目标是最小化生成数据与真实数据的概率差异」 ("the discriminator's goal is
 # to minimise the difference between the generated and the real data's probabilities"). It is the generator that
 # reduces a divergence between $p_g$ and $p_\text{data}$; the discriminator *maximises* how well it separates them,
 # and its optimal value measures the Jensen–Shannon divergence ({doc}`03_gan_objective`).
+# :::
 #
 # (erratum-001-6)=
-# **E001.6 — "interpretable".** Among adversarial training's advantages: 「可解释性：生成式AI的生成过程是可解释的」
+# :::{dropdown} E001.6 — "interpretable"
+# Among adversarial training's advantages: 「可解释性：生成式AI的生成过程是可解释的」
 # ("interpretability: the generation process is interpretable"). A GAN's generator is an unconstrained deep network
 # mapping noise to images; understanding what its latent directions do is a research field of its own (e.g. Bau et
 # al., *GAN Dissection*, ICLR 2019), and the article itself lists transparency as an open problem a few paragraphs
 # earlier.
+# :::
 #
 # (erratum-001-7)=
-# **E001.7 — the Keras listing (项目实战), read.** It is presented as generating 「人脸图像」 (faces) from MNIST.
+# :::{dropdown} E001.7 — the Keras listing (项目实战), read
+# It is presented as generating 「人脸图像」 (faces) from MNIST.
 # Its defects, by reading:
 # 1. `img_shape = (28, 28, 3)` and a generator output of `28 * 28 * 3`, while MNIST images are `(28, 28, 1)` after
 #    `np.expand_dims(x_train, axis=3)`: real and generated images have different shapes.
@@ -289,16 +320,20 @@ glue("a4_000_images", n_images, display=False)
 # 5. The data are scaled to $[0, 1]$ while the generator ends in `tanh`, whose range is $[-1, 1]$.
 #
 # The book's PyTorch port of this model is the MLP GAN of {doc}`02_first_gan`, trained on MNIST.
+# :::
 #
 # (erratum-001-8)=
-# **E001.8 — references.** The article's course 「Coursera上的《生成对抗网络》课程：由Ian Goodfellow亲自授课」 does not
+# :::{dropdown} E001.8 — references
+# The article's course 「Coursera上的《生成对抗网络》课程：由Ian Goodfellow亲自授课」 does not
 # exist (Coursera's GAN specialisation is DeepLearning.AI's, taught by Sharon Zhou); the book 《生成式AI：理论与实践》
 # (*Generative Adversarial Networks: Theory and Practice*), "Udacity: Generative AI and GANs" and "Yann LeCun's Notes
 # on GANs, Coursera 2020" could not be found; DCGAN (Radford et al.) appeared at ICLR **2016** (arXiv 2015), not
 # "ICLR 2015". Details on the {doc}`../reading_list` page.
+# :::
 #
 # (erratum-001-9)=
-# **E001.9 — "until the loss converges".** The section 优化算法 ("optimisation algorithm") gives gradient descent for each
+# :::{dropdown} E001.9 — "until the loss converges"
+# The section 优化算法 ("optimisation algorithm") gives gradient descent for each
 # network, $\theta_G \leftarrow \theta_G - \alpha \nabla_{\theta_G} L_G$ and
 # $\theta_D \leftarrow \theta_D - \alpha \nabla_{\theta_D} L_D$, and says to repeat the steps
 # 「直到损失函数收敛」 ("until the loss function converges"). The update rules are right; the stopping rule is not a
@@ -308,9 +343,11 @@ glue("a4_000_images", n_images, display=False)
 # equilibrium instead of converging to it (Mescheder, Geiger & Nowozin, *Which Training Methods for GANs do actually
 # Converge?*, ICML 2018). Flat losses do not mean good samples; training is stopped by a sample metric or a budget
 # ({doc}`05_evaluation`, and {ref}`E001.3 <erratum-001-3>` for the article's other stopping rule).
+# :::
 #
 # (erratum-001-10)=
-# **E001.10 — privacy.** FAQ 3 asks how generative AI 「保证数据隐私」 ("guarantees data privacy") and answers with
+# :::{dropdown} E001.10 — privacy
+# FAQ 3 asks how generative AI 「保证数据隐私」 ("guarantees data privacy") and answers with
 # 「去识别化处理，如匿名化、加密等」 ("de-identification such as anonymisation and encryption") and federated learning
 # (联邦学习), which keeps the training data on separate nodes. These protect the data *while they are stored and
 # used for training*; none of them stops the trained generator from reproducing training examples in its samples —
@@ -318,41 +355,55 @@ glue("a4_000_images", n_images, display=False)
 # {doc}`15_challenges` runs the simplest test for it on the book's GANs (the memorisation check). The training method
 # that bounds such a leak provably is differentially private training (Abadi et al., 2016), which the answer does not
 # mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
+# :::
 #
 # ## Article 002 — 生成式AI与数据集 ("Generative AI and datasets")
 #
 # (erratum-002-1)=
-# **E002.1 — "generator and discriminator" as the architecture of generative AI.** 「生成式 AI 的核心架构通常包括两个
+# :::{dropdown} E002.1 — "generator and discriminator" as the architecture of generative AI
+# 「生成式 AI 的核心架构通常包括两个
 # 部分：生成器和判别器」. Only GANs have that architecture; the VAE, which the same article names, has an encoder and a
 # decoder ({doc}`04_vae_objective`).
+# :::
 #
 # (erratum-002-2)=
-# **E002.2 — the generator's loss takes data as input.** §4.2 writes
+# :::{dropdown} E002.2 — the generator's loss takes data as input
+# §4.2 writes
 # $L_G = -\mathbb{E}_{x \sim p_{data}(x)}[\log D(G(x))]$ and says 「生成器 G 根据输入图像生成新的图像」 ("G generates new
 # images from input images"). An (unconditional) GAN's generator maps *noise* $z \sim p_z$ to samples:
 # $L_G = -\mathbb E_{z \sim p_z}[\log D(G(z))]$. Feeding it real images is image-to-image translation, a different
 # model (CycleGAN, pix2pix).
+# :::
 #
 # (erratum-002-3)=
-# **E002.3 — who maximises what.** 「生成器和判别器的优化目标是最大化判别器的损失函数，同时最小化生成器的损失函数」
+# :::{dropdown} E002.3 — who maximises what
+# 「生成器和判别器的优化目标是最大化判别器的损失函数，同时最小化生成器的损失函数」
 # ("the goal is to maximise the discriminator's loss and minimise the generator's"). With the $L_D$ the article itself
 # writes, the discriminator *minimises* $L_D = -V$; maximising it would make the discriminator worse.
+# :::
 #
 # (erratum-002-4)=
-# **E002.4 — "a probability distribution function".** 「生成器通常是一个概率分布函数」 ("the generator is usually a
+# :::{dropdown} E002.4 — "a probability distribution function"
+# 「生成器通常是一个概率分布函数」 ("the generator is usually a
 # probability distribution function"). A GAN's generator is a deterministic function; the distribution $p_g$ is
 # *implicit*, the push-forward of $p_z$ through it, and has no density the model can evaluate — which is why a GAN
 # has no likelihood ({doc}`09_vae` reports one for the VAE).
+# :::
 #
 # (erratum-002-5)=
-# **E002.5 — "efficient, diverse and stable".** §9.1: the core algorithms 「具有高效、多样、稳定的特点」. GAN training is
+# :::{dropdown} E002.5 — "efficient, diverse and stable"
+# §9.1: the core algorithms 「具有高效、多样、稳定的特点」. GAN training is
 # notoriously unstable and drops modes; {doc}`06_gan_variants` measures both across seeds, and {doc}`05_evaluation`
 # shows the same recipe's FID varying from seed to seed.
+# :::
 #
 # (erratum-002-6)=
-# **E002.6 — references.** 《生成式 AI：从 GAN 到 VAE》 (listed as a paper) could not be found; *Attention Is All You
+# :::{dropdown} E002.6 — references
+# 《生成式 AI：从 GAN 到 VAE》 (listed as a paper) could not be found; *Attention Is All You
 # Need* is by Vaswani et al. (NIPS 2017), with Noam Shazeer as second author, not "Noam Shazeer et al."; the image in
 # §5.4 is not an output of the listing. See the {doc}`../reading_list` page.
+# :::
+#
 
 # %% [markdown]
 # (erratum-002-7)=
@@ -475,25 +526,32 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 # ## Article 003 — 生成式人工智能 ("Generative artificial intelligence")
 #
 # (erratum-003-1)=
-# **E003.1 — the VAE's steps.** §3: the encoder produces 「一批隐向量」 ("a batch of latent vectors"), the decoder
+# :::{dropdown} E003.1 — the VAE's steps
+# §3: the encoder produces 「一批隐向量」 ("a batch of latent vectors"), the decoder
 # 「生成一批假数据」 ("generates a batch of fake data"), then reconstruction error and KL are computed. Three things
 # are missing or wrong: the encoder outputs the *parameters* $(\mu, \log\sigma^2)$ of $q(z \mid x)$, not a vector; $z$
 # is *sampled* from it with the reparameterisation trick, which is what makes the loss differentiable; and what the
 # decoder produces from an encoded image is a *reconstruction*, while new ("fake") data come from decoding prior
 # samples $z \sim \mathcal N(0, I)$. {doc}`09_vae` builds all three.
+# :::
 #
 # (erratum-003-2)=
-# **E003.2 — the VAE objective.** $\mathbb{E}[\|x - D(E(x))\|^2] + D_{KL}(E(x) \| p_z(z))$ treats $E(x)$ as a point and
+# :::{dropdown} E003.2 — the VAE objective
+# $\mathbb{E}[\|x - D(E(x))\|^2] + D_{KL}(E(x) \| p_z(z))$ treats $E(x)$ as a point and
 # the squared error as given. The ELBO is $\mathbb E_{q(z\mid x)}[\log p(x \mid z)] - \mathrm{KL}(q(z \mid x) \| p(z))$;
 # the squared error is $-\log p(x\mid z)$ only for a Gaussian decoder with variance ½ (up to a constant), i.e. the
 # article's formula is a $\beta$-weighted special case — {doc}`04_vae_objective` derives it and checks the constant
 # numerically.
+# :::
 #
 # (erratum-003-3)=
-# **E003.3 — the listing is a GAN, without training.** §5 offers 「一个使用PyTorch实现的简单的生成对抗网络的示例代码」 for an
+# :::{dropdown} E003.3 — the listing is a GAN, without training
+# §5 offers 「一个使用PyTorch实现的简单的生成对抗网络的示例代码」 for an
 # article about GANs *and* VAEs, but the code only defines a generator and a discriminator: no data, no loss, no
 # training, and no VAE code at all. Run, it defines both networks; fed a batch of images it fails, because the
 # discriminator's first layer needs flattened 784-vectors:
+# :::
+#
 
 # %% tags=["nbval-check-output"]
 ns3 = run(listing("a003_models.py") + "\nG, D = Generator(), Discriminator()\nz = torch.randn(4, 100)\n"
@@ -505,60 +563,79 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # {numref}`chapter %s <ch-first-gan>`'s; the VAE code it never gives is in {doc}`09_vae`.
 #
 # (erratum-003-4)=
-# **E003.4 — the concept diagram.** §2's chart draws 生成模型 → 深度学习 → 神经网络 → 生成式人工智能 ("generative model →
+# :::{dropdown} E003.4 — the concept diagram
+# §2's chart draws 生成模型 → 深度学习 → 神经网络 → 生成式人工智能 ("generative model →
 # deep learning → neural network → generative AI"), as if generative models were a kind of deep learning. Generative
 # models are older and broader: naive Bayes, Gaussian mixtures and hidden Markov models are generative models without
 # neural networks; deep generative models are the intersection. {doc}`01_what_is_generative_ai` fits a non-neural
 # generative model (a Gaussian per class) next to a discriminative one.
+# :::
 #
 # ## Article 004 — 中国生成式AI应用前景 ("The outlook for generative-AI applications in China")
 #
 # (erratum-004-1)=
-# **E004.1 — "generative model" is not "generator", and "discriminative model" is not "discriminator".** 「生成式AI
+# :::{dropdown} E004.1 — "generative model" is not "generator", and "discriminative model" is not "discriminator"
+# 「生成式AI
 # 的核心在于生成模型（Generator）和判别模型（Discriminator）的互动」. A *generative model* (生成模型) models how data are
 # distributed; a *discriminative model* (判别模型) models labels given data. A GAN's *generator* (生成器) and
 # *discriminator* (判别器) are two networks of one generative model. {doc}`01_what_is_generative_ai` trains one of each
 # kind side by side.
+# :::
 #
 # (erratum-004-2)=
-# **E004.2 — DeepArt and "Starry Night" as Chinese GAN applications.** 「DeepArt、Starry Night等应用…通过GAN技术生成出
+# :::{dropdown} E004.2 — DeepArt and "Starry Night" as Chinese GAN applications
+# 「DeepArt、Starry Night等应用…通过GAN技术生成出
 # 具有独特风格的艺术作品」. DeepArt (deepart.io, from the University of Tübingen's group) implements *neural style
 # transfer* (Gatys, Ecker & Bethge, 2015), an optimisation of an image against a fixed classifier's features — not a
 # GAN, and not Chinese. *The Starry Night* is van Gogh's painting, not an application.
+# :::
 #
 # (erratum-004-3)=
-# **E004.3 — GPT-3 and ChatGPT as Chinese achievements built like GANs.** §1.2 lists 「GPT-3、ChatGPT等模型」 among
+# :::{dropdown} E004.3 — GPT-3 and ChatGPT as Chinese achievements built like GANs
+# §1.2 lists 「GPT-3、ChatGPT等模型」 among
 # what 「中国的企业和研究机构开发了」 ("Chinese companies and institutes developed"). Both are OpenAI's (Brown et al.,
 # 2020; OpenAI, 2022) and both are autoregressive transformers trained by maximum likelihood (then fine-tuned), not
 # GANs. §1.4's 「谷歌的Inkblot」 ("Google's Inkblot") could not be found.
+# :::
 #
 # (erratum-004-4)=
-# **E004.4 — the training diagram re-initialises every round.** In the §1.5 mermaid chart the loop closes with
+# :::{dropdown} E004.4 — the training diagram re-initialises every round
+# In the §1.5 mermaid chart the loop closes with
 # 重复训练 → 初始化模型参数 ("repeat training → initialise the parameters"). Parameters are initialised once; each
 # round goes back to generating data with the *current* parameters.
+# :::
 #
 # (erratum-004-5)=
-# **E004.5 — the losses.** §1.6 says the generator's loss 「是判别器判断生成数据为真实的概率」 ("is the probability that
+# :::{dropdown} E004.5 — the losses
+# §1.6 says the generator's loss 「是判别器判断生成数据为真实的概率」 ("is the probability that
 # the discriminator judges generated data real"); that probability is what the generator *maximises* — its loss is
 # $-\log D(G(z))$. §1.7's $L_D$ sums only over real samples $x_i$ with labels $y_r(i)$ that may be 0 ("generated"),
 # so the generated samples never enter the discriminator's loss; it needs both terms,
 # $-\frac1N\sum_i \log D(x_i) - \frac1N\sum_i \log(1 - D(G(z_i)))$ ({doc}`03_gan_objective`).
+# :::
 #
 # (erratum-004-6)=
-# **E004.6 — a "total loss".** $L = \alpha L_G + (1-\alpha) L_D$ has no role in GAN training: the two players optimise
+# :::{dropdown} E004.6 — a "total loss"
+# $L = \alpha L_G + (1-\alpha) L_D$ has no role in GAN training: the two players optimise
 # *opposite* objectives, each with respect to its own parameters, so no single loss is minimised
 # ({doc}`03_gan_objective`).
+# :::
 #
 # (erratum-004-7)=
-# **E004.7 — the worked example.** §1.8 computes $-\log(0.9) \approx -0.1054$, $-\log(0.6) \approx -0.2218$,
+# :::{dropdown} E004.7 — the worked example
+# §1.8 computes $-\log(0.9) \approx -0.1054$, $-\log(0.6) \approx -0.2218$,
 # $-\log(0.8) \approx -0.1506$, $-\log(0.4) \approx -0.3979$, $-\log(0.7) \approx -0.3567$. The signs are wrong
 # ($-\log p > 0$ for $p < 1$); the magnitudes mix bases (0.1054 and 0.3567 are natural logarithms, 0.2218 and 0.3979
 # base-10, 0.1506 neither); and one batch of five probabilities serves as both the generator's fakes and the
 # discriminator's mixed batch. {doc}`03_gan_objective` recomputes it term by term.
+# :::
 #
 # (erratum-004-8)=
-# **E004.8 — the Keras listing (§1.9–1.10), read and, where it is NumPy, run.** The preprocessing lines are plain
+# :::{dropdown} E004.8 — the Keras listing (§1.9–1.10), read and, where it is NumPy, run
+# The preprocessing lines are plain
 # NumPy, so they are run here on the same MNIST arrays:
+# :::
+#
 
 # %% tags=["nbval-check-output"]
 import numpy as np
@@ -591,7 +668,8 @@ print(f"to_categorical(train_images) would one-hot {train_images.size:,} pixel v
 # The book's PyTorch port is {numref}`chapter %s <ch-dcgan>`'s DCGAN for 28 × 28 × 1.
 #
 # (erratum-004-9)=
-# **E004.9 — references and facts.** *Improved Techniques for Training GANs* is by Salimans et al. (NIPS 2016), not
+# :::{dropdown} E004.9 — references and facts
+# *Improved Techniques for Training GANs* is by Salimans et al. (NIPS 2016), not
 # "Kingma et al., ICLR 2017", and it introduced feature matching, minibatch discrimination, one-sided label smoothing,
 # virtual batch normalisation and the Inception score — not "Wasserstein GAN and gradient penalty" nor "gradient
 # penalty and weight decay"; WGAN is Arjovsky, Chintala & Bottou (ICML 2017) and the gradient penalty Gulrajani et
@@ -601,21 +679,27 @@ print(f"to_categorical(train_images) would one-hot {train_images.size:,} pixel v
 # found: 《人工智能发展行动纲要（2021-2025年）》, "Goodfellow, 《生成对抗网络：深度学习的对抗性技巧》, MIT Press 2018",
 # "Hamilton, Generative Text Models for NLP, 2018", the "GANapy" library. The {doc}`../reading_list` page gives each
 # entry.
+# :::
 #
 # (erratum-004-10)=
-# **E004.10 — "WGAN solved instability".** FAQ Q3: WGAN 「解决了GAN训练不稳定的问题」 ("solved GAN training
+# :::{dropdown} E004.10 — "WGAN solved instability"
+# FAQ Q3: WGAN 「解决了GAN训练不稳定的问题」 ("solved GAN training
 # instability"). It changed the divergence and made the critic's loss informative; it did not make training reliable —
 # the gradient penalty (Gulrajani et al., 2017) and spectral normalisation (Miyato et al., 2018) followed because
 # weight clipping fails in its own ways. {doc}`06_gan_variants` and {doc}`08_variants_mnist` measure WGAN and WGAN-GP
 # next to the other losses.
+# :::
 #
 # (erratum-004-11)=
-# **E004.11 — unsourced statistics.** §1.2–1.4 state that Chinese generative-AI papers 「在全球范围内位居前列」 ("rank
+# :::{dropdown} E004.11 — unsourced statistics
+# §1.2–1.4 state that Chinese generative-AI papers 「在全球范围内位居前列」 ("rank
 # among the world's first") in 2020 and 2021 「根据Google Scholar等数据库的数据显示」 ("according to Google Scholar and
 # other databases"), that patent filings rise year by year 「根据国家知识产权局的数据」 ("according to the national IP
 # office"), and that the 2017 plan 「明确提出要大力发展生成式AI技术」 ("explicitly calls for vigorously developing
 # generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
 # documents it can cite, with dates, are in {doc}`15_challenges` (regulation).
+# :::
+#
 
 # %% tags=["remove-cell"]
 glue("a4_profile", gt.Text(P.name), display=False)

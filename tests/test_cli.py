@@ -189,6 +189,25 @@ def test_reference_run_writes_a_record_whose_weights_load_and_reproduce_it(tmp_p
         main(["reference", "stylegan", "--seconds", "1", "--out", str(out)])
 
 
+def test_vae_reference_run_records_the_likelihood_of_all_test_images(tmp_path, mnist_root, monkeypatch):
+    from gantutor.book import reference
+
+    monkeypatch.setattr(reference, "NLL_K", 2)
+    monkeypatch.setattr(reference, "EVAL_SAMPLES", 300)
+    monkeypatch.setitem(reference.RECIPES, "vae", {**reference.RECIPES["vae"], "steps": 4})
+    out = tmp_path / "reference_vae.json"
+    assert main(["reference", "vae", "--seconds", "60", "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    metrics = record["metrics"]
+    assert record["steps"] == 4 and metrics["vae_reference.test_images"] == 10_000
+    assert metrics["vae_reference.nll_k"] == 2
+    assert 0 < metrics["vae_reference.nll_nats"] <= metrics["vae_reference.test_elbo_nats"] + 1.0
+    assert {"vae_reference.fid_over_floor", "vae_reference.confident_rate", "vae_reference.sample_ms"} <= set(metrics)
+    model, _ = reference.load_reference(out)
+    again = reference.score_likelihood(model, torch.device("cpu"))
+    assert again["nll_nats"] == pytest.approx(metrics["vae_reference.nll_nats"], rel=1e-9)
+
+
 def test_recipe_comparison_records_every_run_and_the_mean_over_seeds(tmp_path, mnist_root, monkeypatch):
     from gantutor.book import recipes
 

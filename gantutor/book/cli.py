@@ -453,8 +453,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a headline model far longer than its chapter (gantutor.book.reference), "
                                    "score it with the book's protocol, and write results/<device>/reference_MODEL"
                                    ".json with float16 weights beside it.")
-    r.add_argument("model", help="dcgan, cdcgan or flow")
-    r.add_argument("--seconds", type=float, default=3600.0, help="training budget in seconds (default 3600)")
+    r.add_argument("model", help="dcgan, cdcgan, flow or vae")
+    r.add_argument("--seconds", type=float, default=3600.0,
+                   help="training budget in seconds (default 3600; the vae recipe ends sooner, at its step count)")
     r.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/reference_MODEL.json)")
     r.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     r.set_defaults(func=cmd_reference)

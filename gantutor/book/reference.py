@@ -35,6 +35,10 @@ RECIPES = {
     # model, with a label and a guidance scale the guided one (chapter *Flow matching*).
     "flow": {"family": "flow", "conditional": True, "channels": [32, 64, 64], "batch_size": 64, "ema": 0.999,
              "lr": 1e-3, "lr_decay": 0.1, "p_uncond": 0.1, "sampler": "heun", "sampler_steps": 10, "guidance": 2.0},
+    # Burda et al.'s one-stochastic-layer VAE (chapter *Training a VAE*), trained for many more epochs and scored by
+    # the published protocol: k = 5000 importance samples on all 10,000 binarised test images.
+    "vae": {"family": "vae", "conditional": False, "latent_dim": 50, "hidden": [200, 200], "batch_size": 100,
+            "lr": 1e-3, "lr_decay": 0.1, "steps": 300_000},
 }
 #: The step budget a flow reference run's learning rate decays over (it usually stops earlier, on time).
 FLOW_DECAY_STEPS = 16_000
@@ -46,6 +50,9 @@ CAS_SAMPLES, CAS_EPOCHS = 60_000, 2
 MAX_STEPS, CHECK_EVERY = 200_000, 500
 #: Samples scored (the evaluation chapter's protocol: as many as the test set).
 EVAL_SAMPLES = 10_000
+#: The VAE's likelihood protocol (Burda et al., 2016): importance samples per test image, and the seed that
+#: binarises the test set once (the same binary images as the chapter's).
+NLL_K, TEST_BINARIZE_SEED = 5000, 123
 
 
 def build_generator(recipe: dict):
@@ -53,6 +60,9 @@ def build_generator(recipe: dict):
     if recipe.get("family", "gan") == "flow":
         from ..models.unet import UNet
         return UNet(tuple(recipe["channels"]), num_classes=10)
+    if recipe.get("family") == "vae":
+        from ..vae import MLPVAE
+        return MLPVAE(latent_dim=recipe["latent_dim"], hidden=tuple(recipe["hidden"]))
     from ..models.dcgan import DCGANGenerator
     return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None,
                           upsample=recipe.get("upsample", "transposed"))
@@ -61,6 +71,9 @@ def build_generator(recipe: dict):
 def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True) -> torch.Tensor:
     """``n`` images from a reference network. For the flow model: ``labels=None`` samples the unconditional model
     (the "no label" input), labels with ``guided`` use the recipe's classifier-free guidance scale."""
+    if recipe.get("family") == "vae":
+        from ..vae import sample_vae
+        return sample_vae(G, n, seed=seed) * 2 - 1          # decoder means, on the GANs' [-1, 1] scale
     if recipe.get("family", "gan") != "flow":
         from ..gan import sample
         return sample(G, n, seed=seed, labels=labels)
@@ -77,7 +90,6 @@ def sha256_bytes(data: bytes) -> str:
 def train(model: str, seconds: float, device, log=print):
     """Train ``model``'s recipe on MNIST until ``seconds`` of training have passed; return (EMA generator, history)."""
     from ..data import TensorBatches, load_images
-    from ..engine import StopTraining
     from ..gan import train_gan
     from ..models.dcgan import DCGANDiscriminator
     from ..profile import seed_everything
@@ -88,15 +100,11 @@ def train(model: str, seconds: float, device, log=print):
     G = build_generator(recipe).to(device)
     if recipe["family"] == "flow":
         return train_flow(G, recipe, train_set, seconds, log)
+    if recipe["family"] == "vae":
+        return train_vae_recipe(G, recipe, train_set, seconds, log)
     D = DCGANDiscriminator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None).to(device)
     tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
-    start = time.perf_counter()
-
-    def budget(step, _):
-        log(f"  step {step}: {time.perf_counter() - start:.0f} s")
-        if time.perf_counter() - start >= seconds:
-            raise StopTraining(step)
-
+    budget = time_budget(seconds, log)
     hist = train_gan(G, D, TensorBatches(*tensors, batch_size=recipe["batch_size"], seed=0), steps=MAX_STEPS,
                      snapshots=MAX_STEPS // CHECK_EVERY + 1, on_snapshot=budget, seed=0, ema=recipe["ema"],
                      lr=recipe["lr"], progress="off", desc=f"reference {model}")
@@ -107,6 +115,18 @@ def train_flow(G, recipe: dict, train_set, seconds: float, log):
     """The flow-matching recipe under the time budget (the learning rate decays over FLOW_DECAY_STEPS)."""
     from ..data import TensorBatches
     from ..diffusion import train_diffusion
+
+    budget = time_budget(seconds, log)
+    batches = TensorBatches(train_set.images, train_set.labels, batch_size=recipe["batch_size"], seed=0)
+    hist = train_diffusion(G, batches, steps=FLOW_DECAY_STEPS, objective="flow", lr=recipe["lr"],
+                           lr_decay=recipe["lr_decay"], p_uncond=recipe["p_uncond"], ema=recipe["ema"], seed=0,
+                           snapshots=FLOW_DECAY_STEPS // CHECK_EVERY + 1, render_steps=2, on_snapshot=budget,
+                           progress="off", desc="reference flow")
+    return hist.ema.module, hist
+
+
+def time_budget(seconds: float, log):
+    """An ``on_snapshot`` callback that ends training once ``seconds`` have passed since it was made."""
     from ..engine import StopTraining
 
     start = time.perf_counter()
@@ -115,13 +135,34 @@ def train_flow(G, recipe: dict, train_set, seconds: float, log):
         log(f"  step {step}: {time.perf_counter() - start:.0f} s")
         if time.perf_counter() - start >= seconds:
             raise StopTraining(step)
+    return budget
 
-    batches = TensorBatches(train_set.images, train_set.labels, batch_size=recipe["batch_size"], seed=0)
-    hist = train_diffusion(G, batches, steps=FLOW_DECAY_STEPS, objective="flow", lr=recipe["lr"],
-                           lr_decay=recipe["lr_decay"], p_uncond=recipe["p_uncond"], ema=recipe["ema"], seed=0,
-                           snapshots=FLOW_DECAY_STEPS // CHECK_EVERY + 1, render_steps=2, on_snapshot=budget,
-                           progress="off", desc="reference flow")
-    return hist.ema.module, hist
+
+def train_vae_recipe(model, recipe: dict, train_set, seconds: float, log):
+    """The VAE recipe: its step count, the learning rate decaying over it, stopped early if ``seconds`` run out."""
+    from ..data import TensorBatches
+    from ..vae import train_vae
+
+    batches = TensorBatches(train_set.images, batch_size=recipe["batch_size"], seed=0)
+    hist = train_vae(model, batches, steps=recipe["steps"], lr=recipe["lr"], lr_decay=recipe["lr_decay"], seed=0,
+                     snapshots=recipe["steps"] // (10 * CHECK_EVERY) + 1, on_snapshot=time_budget(seconds, log),
+                     progress="off", desc="reference vae")
+    return model, hist
+
+
+def score_likelihood(model, device) -> dict:
+    """Test NLL (nats) with k = NLL_K importance samples on all 10,000 binarised test images, its standard error,
+    and the test ELBO."""
+    from ..data import load_images
+    from ..vae import binarize, evaluate_bound, log_likelihood
+
+    test = load_images("mnist", train=False, device=device)
+    x = binarize(test.images, torch.Generator(device=device).manual_seed(TEST_BINARIZE_SEED))
+    model = model.to(device)
+    nll = -log_likelihood(model, x, k=NLL_K, seed=0, progress="off")
+    return {"nll_nats": float(nll.mean()), "nll_se": float(nll.std() / len(nll) ** 0.5),
+            "test_elbo_nats": float(-evaluate_bound(model, x, seed=0)["bound"]), "nll_k": NLL_K,
+            "test_images": len(x)}
 
 
 def cas(G, device, samples: int | None = None, epochs: int | None = None, recipe: dict | None = None,
@@ -157,6 +198,8 @@ def score(G, model: str, device) -> dict:
     if recipe["family"] == "flow":          # the guided model, balanced classes, beside the unconditional one
         guided = draw(G, recipe, FLOW_CAS["samples"], seed=2, labels=torch.arange(FLOW_CAS["samples"]) % 10)
         metrics["guided_fid_over_floor"] = fid_from_features(real, classifier_outputs(guided)[0]) / floor
+    if recipe["family"] == "vae":
+        metrics.update(score_likelihood(G, device))
     if recipe["conditional"]:
         extra = {**FLOW_CAS, "images": guided} if recipe["family"] == "flow" else {}
         metrics["cas"] = cas(G, device, recipe=recipe, **extra)
