@@ -239,7 +239,7 @@ plt.show()
 # After {glue:text}`flow_steps` steps ({glue:text}`flow_train_s:.0f` s), the unconditional samples score
 # {glue:text}`metric__flow__fid_over_floor:.1f` times the floor, with {glue:text}`metric__flow__confident_rate:.1%`
 # classified confidently and the largest class at {glue:text}`metric__flow__max_class_share:.1%`. Without the label
-# most samples are stroke-like shapes rather than digits: four minutes of training are not enough for the
+# most samples are stroke-like shapes rather than digits: a few minutes of training are not enough for the
 # unconditional model. The label changes that, as the next sections show.
 #
 # ### Few steps: Euler against Heun
@@ -384,7 +384,7 @@ plt.show()
 #
 # * **Unconditional quality for a few minutes of training.** The DDPM scores {score}`ddpm.fid_over_floor:.0f` and
 #   the flow {score}`flow.fid_over_floor:.0f` times the floor, the MLP GAN {score}`mlpgan.fid_over_floor:.0f` and
-#   the DCGAN {score}`dcgan.fid_over_floor:.0f`. A U-Net needs far more than four minutes to learn the digits
+#   the DCGAN {score}`dcgan.fid_over_floor:.0f`. A U-Net needs far more than a few minutes to learn the digits
 #   without labels; the flow's reference run, an hour long, reaches {score}`flow_reference.fid_over_floor:.0f` times
 #   the floor. The largest-class column shows that uneven classes are not only a GAN failure: the briefly trained
 #   DDPM's classes are the most uneven of all.
