@@ -377,7 +377,7 @@ plt.show()
 # record. The same table, with every model, closes {numref}`chapter %s <ch-evaluation>`.
 #
 # ```{model-scores}
-# :models: mlpgan, dcgan, dcgan_reference, cdcgan, cdcgan_reference, ddpm, flow, flow_reference
+# :models: mlpgan, dcgan, dcgan_reference, cdcgan, cdcgan_reference, vae, vae_reference, ddpm, flow, flow_reference
 # ```
 #
 # What each family buys and costs, read from the table:
@@ -393,8 +393,13 @@ plt.show()
 # * **Labels help every family.** The conditional DCGAN ({score}`cdcgan.fid_over_floor` times the floor) beats the
 #   unconditional one. Guidance does the same for the flow, in one network: its reference run's guided samples
 #   train the best classifier in the book (CAS {glue:text}`metric__flow_reference__cas:.1%`).
-# * **Likelihood.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test log-likelihood
-#   ({glue:text}`09_vae.ipynb::ch8_nll:.2f` nats); its samples are not scored on this protocol here. Diffusion models have a
+# * **Likelihood, and what it does not buy.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test
+#   log-likelihood: {score}`vae.nll_nats` nats for its run on the chapter's first
+#   {glue:text}`09_vae.ipynb::ch8_n_nll` test images, and {score}`vae_reference.nll_nats` for its reference run on all
+#   10,000 (Burda et al.: 86.76). Its samples, scored on the same protocol, are another matter: the reference VAE,
+#   trained for {score}`vae_reference.train_minutes:.0f` minutes, scores {score}`vae_reference.fid_over_floor:.0f`
+#   times the floor, behind the DCGAN of {numref}`chapter %s <ch-dcgan>` after {score}`dcgan.train_minutes:.0f`
+#   ({score}`dcgan.fid_over_floor:.0f`): its samples are decoder means, and blurred. Diffusion models have a
 #   likelihood too (through their ELBO, or exactly through the ODE), which this book does not compute.
 #
 # ## Summary

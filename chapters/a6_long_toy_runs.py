@@ -68,7 +68,7 @@ RECIPES = {"bn-128-decay": ("BatchNorm generator + decay", "bn"),           # co
 long_runs = [r for name in RECORDS for r in json.loads(gt.find_results(f"cpu/{name}").read_text())]
 assert all(r["curve"][-1][0] == r["steps"] for r in long_runs), "the record holds unfinished runs"
 assert {r["config"] for r in long_runs} == set(RECIPES), "the records should hold the two recipes of this page"
-TARGETS = {"ring": (8, 7.8, 95.0, 7.9, 95.6), "grid": (25, 23.8, 90.0, 24.8, 93.6)}  # modes; issue; PacGAN best row
+TARGETS = {"ring": (8, 7.8, 95.0, 7.9, 95.6), "grid": (25, 23.8, 90.0, 24.8, 93.6)}  # modes; targets; PacGAN paper's best row
 rows, met = [], {}
 for config, (label, key) in RECIPES.items():
     shortfall = []

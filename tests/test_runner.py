@@ -102,6 +102,9 @@ def test_book_scores_have_one_source_and_print_as_the_book_prints_them(tmp_path)
     assert book.format_score("dcgan.fid_over_floor", 73.94) == "73.9"
     assert book.format_score("dcgan.confident_rate", 0.6654) == "66.5%"
     assert book.format_score("dcgan.confident_rate", 0.6654, ".0%") == "67%"
+    # sampling costs span four orders of magnitude (a VAE decoder to a 20-step flow): three significant digits
+    assert book.format_score("vae.sample_ms", 0.003259) == "0.00326"
+    assert book.format_score("flow.sample_ms", 23.61) == "23.6"
     c = stored("15_copy.ipynb", {"dcgan.fid_over_floor": 80.0})
     with pytest.raises(ValueError, match="recorded by both .*07_dcgan.ipynb and .*15_copy.ipynb"):
         book.book_scores([a, c])

@@ -106,7 +106,7 @@ def format_score(name: str, value: float, spec: str | None = None) -> str:
     measure = name.partition(".")[2]
     if spec is None:
         spec = {"fid_over_floor": ".1f", "guided_fid_over_floor": ".1f", "nll_nats": ".2f", "train_minutes": ".1f",
-                "sample_ms": ".2f", "precision": ".3f", "recall": ".3f"}.get(measure, ".1%")
+                "sample_ms": ".3g", "precision": ".3f", "recall": ".3f"}.get(measure, ".1%")
     return format(value, spec)
 
 
