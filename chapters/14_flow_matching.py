@@ -395,7 +395,7 @@ plt.show()
 #   train the best classifier in the book (CAS {glue:text}`metric__flow_reference__cas:.1%`).
 # * **Likelihood, and what it does not buy.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test
 #   log-likelihood: {score}`vae.nll_nats` nats for its run on the chapter's first
-#   {glue:text}`09_vae.ipynb::ch8_n_nll` test images, and {score}`vae_reference.nll_nats` for its reference run on all
+#   {glue:text}`09_vae.ipynb::ch8_n_nll:d` test images, and {score}`vae_reference.nll_nats` for its reference run on all
 #   10,000 (Burda et al.: 86.76). Its samples, scored on the same protocol, are another matter: the reference VAE,
 #   trained for {score}`vae_reference.train_minutes:.0f` minutes, scores {score}`vae_reference.fid_over_floor:.0f`
 #   times the floor, behind the DCGAN of {numref}`chapter %s <ch-dcgan>` after {score}`dcgan.train_minutes:.0f`

@@ -36,14 +36,14 @@ def _row(cells):
     return row
 
 
-def _doc_link(env, path: Path) -> nodes.Node:
-    """A link to the page of ``path``, titled with the page's title (like ``{doc}``)."""
+def _doc_link(env, path: Path, text: str | None = None) -> nodes.Node:
+    """A link to the page of ``path``, titled with the page's title (like ``{doc}``) or with ``text``."""
     from sphinx import addnodes
 
     target = "/" + path.relative_to(Path(env.srcdir)).with_suffix("").as_posix()
-    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target, refexplicit=False,
+    ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=target, refexplicit=text is not None,
                                 refwarn=True, refdoc=env.docname)
-    ref += nodes.inline("", target, classes=["xref", "std", "std-doc"])
+    ref += nodes.inline("", text or target, classes=["xref", "std", "std-doc"])
     return ref
 
 
@@ -136,8 +136,8 @@ def score_role(name, rawtext, text, lineno, inliner, options=None, content=None)
 
 #: The columns of ``model-scores``: measure -> header.
 SCORE_COLUMNS = {"fid_over_floor": "FID / floor", "confident_rate": "confident", "max_class_share": "largest class",
-                 "precision": "precision", "recall": "recall", "guided_fid_over_floor": "guided FID / floor", "cas": "CAS", "nll_nats": "test NLL (nats)",
-                 "train_minutes": "training min", "sample_ms": "ms / image"}
+                 "precision": "precision", "recall": "recall", "guided_fid_over_floor": "guided FID / floor",
+                 "cas": "CAS", "nll_nats": "NLL (nats)", "train_minutes": "train min", "sample_ms": "ms / image"}
 
 
 class ModelScores(Directive):
@@ -153,7 +153,7 @@ class ModelScores(Directive):
         if not models:
             raise self.error("model-scores: no stored run records any of these models.")
         columns = [c for c in SCORE_COLUMNS if any(f"{m}.{c}" in scores for m in models)]
-        header = ["model", "run", "page"] + [SCORE_COLUMNS[c] for c in columns]
+        header = ["model (its page)"] + [SCORE_COLUMNS[c] for c in columns]
         table, group = nodes.table(classes=["model-scores"]), nodes.tgroup(cols=len(header))
         table += group
         for _ in header:
@@ -166,7 +166,8 @@ class ModelScores(Directive):
             base = m.removesuffix("_reference")
             page = next(path for name, (_, path) in scores.items() if name.partition(".")[0] == m)
             env = self.state.document.settings.env
-            tbody += _row([MODEL_LABELS[base], "reference" if m != base else "chapter", _doc_link(env, page)]
+            label = MODEL_LABELS[base] + (", reference run" if m != base else "")
+            tbody += _row([_doc_link(env, page, label)]
                           + [format_score(f"{m}.{c}", scores[f"{m}.{c}"][0]) if f"{m}.{c}" in scores else "—"
                              for c in columns])
         return [table]
