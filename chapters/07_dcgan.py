@@ -270,7 +270,7 @@ plt.tight_layout(); plt.show()
 #
 # One run is one seed. The comparison below trains this chapter's recipe with each generator, three seeds each
 # (seed 0 is the run above), and scores the average and the last weights of every run. It is one recorded command,
-# too long for this page's budget; the cell reads its record.
+# whose record names the device and each run's time; the cell below reads that record.
 
 # %%
 recipes = json.loads(gt.find_results("cpu/recipes_dcgan.json").read_text())

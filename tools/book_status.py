@@ -153,7 +153,7 @@ class ModelScores(Directive):
         if not models:
             raise self.error("model-scores: no stored run records any of these models.")
         columns = [c for c in SCORE_COLUMNS if any(f"{m}.{c}" in scores for m in models)]
-        header = ["model (its page)"] + [SCORE_COLUMNS[c] for c in columns]
+        header = ["model"] + [SCORE_COLUMNS[c] for c in columns]
         table, group = nodes.table(classes=["model-scores"]), nodes.tgroup(cols=len(header))
         table += group
         for _ in header:
