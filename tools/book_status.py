@@ -36,6 +36,19 @@ def _row(cells):
     return row
 
 
+def _table(header, classes=()):
+    """An empty table with a header row: ``(table, tbody)`` to add rows to."""
+    table, group = nodes.table(classes=list(classes)), nodes.tgroup(cols=len(header))
+    table += group
+    for _ in header:
+        group += nodes.colspec(colwidth=1)
+    thead, tbody = nodes.thead(), nodes.tbody()
+    thead += _row(header)
+    group += thead
+    group += tbody
+    return table, tbody
+
+
 def _doc_link(env, path: Path, text: str | None = None) -> nodes.Node:
     """A link to the page of ``path``, titled with the page's title (like ``{doc}``) or with ``text``."""
     from sphinx import addnodes
@@ -78,16 +91,7 @@ class ExecutionStatus(Directive):
         root = Path(env.srcdir)
         short = self.options.get("columns") == "short"
         header = ["chapter", "profile", "device", "run time", "executed (UTC)", "torch", "gantutor"]
-        table, group = nodes.table(), nodes.tgroup(cols=len(header))
-        table += group
-        header = header[:4] if short else header
-        group["cols"] = len(header)
-        for _ in header:
-            group += nodes.colspec(colwidth=1)
-        thead, tbody = nodes.thead(), nodes.tbody()
-        thead += _row(header)
-        group += thead
-        group += tbody
+        table, tbody = _table(header[:4] if short else header)
         from gantutor.book.notebooks import toc_notebooks
 
         total = 0.0
@@ -153,15 +157,7 @@ class ModelScores(Directive):
         if not models:
             raise self.error("model-scores: no stored run records any of these models.")
         columns = [c for c in SCORE_COLUMNS if any(f"{m}.{c}" in scores for m in models)]
-        header = ["model"] + [SCORE_COLUMNS[c] for c in columns]
-        table, group = nodes.table(classes=["model-scores"]), nodes.tgroup(cols=len(header))
-        table += group
-        for _ in header:
-            group += nodes.colspec(colwidth=1)
-        thead, tbody = nodes.thead(), nodes.tbody()
-        thead += _row(header)
-        group += thead
-        group += tbody
+        table, tbody = _table(["model"] + [SCORE_COLUMNS[c] for c in columns], classes=["model-scores"])
         for m in models:
             base = m.removesuffix("_reference")
             page = next(path for name, (_, path) in scores.items() if name.partition(".")[0] == m)
