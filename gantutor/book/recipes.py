@@ -13,7 +13,6 @@ over seeds; the chapter shows it as a table.
 from __future__ import annotations
 
 import json
-import platform
 import time
 from pathlib import Path
 
@@ -68,12 +67,11 @@ def summarise(runs: list[dict]) -> dict:
 
 def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, command: str | None = None) -> dict:
     """Train every variant of comparison ``name`` with seeds 0..seeds-1, score both weight sets, write the record."""
-    from .. import __version__
     from ..data import load_images
-    from ..features import classifier_outputs
     from ..gan import sample
-    from ..metrics import fid_from_features, headline_scores
+    from ..metrics import headline_scores
     from ..profile import get_device
+    from .reference import machine, real_features_and_floor
 
     if name not in COMPARISONS:
         raise ValueError(f"No recipe comparison named {name!r}; choose one of {', '.join(COMPARISONS)}.")
@@ -82,11 +80,7 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
     device = get_device(device)
     spec = COMPARISONS[name]
     train_images = load_images("mnist", train=True, device=device).images
-    test = load_images("mnist", train=False).images[:EVAL_SAMPLES]
-    real = classifier_outputs(test)[0]
-    pool = train_images.cpu()
-    floor = fid_from_features(real, classifier_outputs(
-        pool[torch.randperm(len(pool), generator=torch.Generator().manual_seed(1))[:len(test)]])[0])
+    real, floor = real_features_and_floor(EVAL_SAMPLES)
     runs = []
     for variant, change in spec["variants"].items():
         for seed in range(seeds):
@@ -94,14 +88,12 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
             hist, last = train_one(spec["shared"], change, steps, seed, train_images, device)
             seconds = time.perf_counter() - start
             for weights, G in (("ema", hist.ema.module), ("last", last)):
-                scores = headline_scores(sample(G, len(test), seed=seed + 1), real, floor)
+                scores = headline_scores(sample(G, len(real), seed=seed + 1), real, floor)
                 runs.append({"variant": variant, "seed": seed, "weights": weights, "seconds": seconds, **scores})
                 log(json.dumps(runs[-1]))
     record = {"comparison": name, "shared": spec["shared"], "variants": spec["variants"], "steps": steps,
               "seeds": seeds, "command": command or f"python -m gantutor recipes {name} --seeds {seeds} --steps {steps}",
-              "device": str(device), "cpu": platform.processor() or platform.machine(),
-              "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__,
-              "eval_samples": len(test), "runs": runs, "summary": summarise(runs)}
+              **machine(device), "eval_samples": len(real), "runs": runs, "summary": summarise(runs)}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")

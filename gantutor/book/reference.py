@@ -181,17 +181,34 @@ def cas(G, device, samples: int | None = None, epochs: int | None = None, recipe
     return evaluate_accuracy(clf.cpu(), test.images, test.labels)
 
 
+def real_features_and_floor(n: int = EVAL_SAMPLES):
+    """The evaluation chapter's reference for ``n`` samples: classifier features of the first ``n`` MNIST test images,
+    and the FID floor — the same features against ``n`` training images (drawn with seed 1)."""
+    from ..data import load_images
+    from ..features import classifier_outputs
+    from ..metrics import fid_from_features
+
+    train_images, test_images = load_images("mnist", train=True).images, load_images("mnist", train=False).images
+    real = classifier_outputs(test_images[:n])[0]
+    pool = train_images[torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:len(real)]]
+    return real, fid_from_features(real, classifier_outputs(pool)[0])
+
+
+def machine(device) -> dict:
+    """Where a record's numbers were measured: device, CPU, threads and versions."""
+    from .. import __version__
+
+    return {"device": str(device), "cpu": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__}
+
+
 def score(G, model: str, device) -> dict:
     """The evaluation chapter's protocol for 10,000 samples of ``G``, metric names prefixed ``<model>_reference.``."""
-    from ..data import load_images
     from ..features import classifier_outputs
     from ..metrics import fid_from_features, headline_scores
 
     recipe, n = RECIPES[model], EVAL_SAMPLES
-    train_images, test = load_images("mnist", train=True).images, load_images("mnist", train=False)
-    real = classifier_outputs(test.images[:n])[0]
-    floor = fid_from_features(real, classifier_outputs(
-        train_images[torch.randperm(len(train_images), generator=torch.Generator().manual_seed(1))[:n]])[0])
+    real, floor = real_features_and_floor(n)
     start = time.perf_counter()
     images = draw(G, recipe, n, seed=1)
     metrics = {**headline_scores(images, real, floor), "sample_ms": 1000 * (time.perf_counter() - start) / n}
@@ -208,7 +225,6 @@ def score(G, model: str, device) -> dict:
 
 def run(model: str, seconds: float, out: Path, device=None, log=print, command: str | None = None) -> dict:
     """Train, score and write the record and the weights; returns the record."""
-    from .. import __version__
     from ..profile import get_device
 
     if model not in RECIPES:
@@ -223,9 +239,7 @@ def run(model: str, seconds: float, out: Path, device=None, log=print, command: 
     torch.save(weights, out.with_suffix(".pt"))
     G.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in weights.items()})  # score what ships
     record = {"model": model, "recipe": RECIPES[model], "command": command or f"python -m gantutor reference {model} --seconds {seconds:g}",
-              "device": str(device), "cpu": platform.processor() or platform.machine(),
-              "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__,
-              "steps": hist.steps, "train_seconds": round(hist.seconds, 1),
+              **machine(device), "steps": hist.steps, "train_seconds": round(hist.seconds, 1),
               "weights": out.with_suffix(".pt").name,
               "weights_sha256": sha256_bytes(out.with_suffix(".pt").read_bytes()),
               "metrics": score(G.eval(), model, torch.device("cpu"))}
