@@ -45,6 +45,8 @@ gen = gt.seed_everything(SEED)
 train = gt.load_mnist(train=True, subset=P.train_subset)
 test = gt.load_mnist(train=False)
 print(f"MNIST: {len(train)} training and {len(test)} test images of shape {tuple(train.images.shape[1:])}")
+
+# %% tags=["remove-cell"]
 glue("n_test", len(test), display=False)
 glue("latent_dim", LATENT_DIM, display=False)
 
@@ -79,6 +81,8 @@ with torch.no_grad():
     acc_dis = gt.accuracy(discriminative(z_test).argmax(1), test.labels)
 print(f"test accuracy  generative (Gaussian per class + Bayes' rule): {acc_gen:.3f}")
 print(f"test accuracy  discriminative (logistic regression):          {acc_dis:.3f}")
+
+# %% tags=["remove-cell"]
 glue("acc_gen", 100 * acc_gen, display=False)
 glue("acc_dis", 100 * acc_dis, display=False)
 
@@ -286,6 +290,8 @@ fixed_noise = torch.randn(1000, 2, generator=gen).to(device)
 toy_hist = gt.train_gan(toy_G, toy_D, gt.TensorBatches(ring_data, batch_size=TOY_BATCH, seed=SEED),
                         steps=P.toy_steps, lr=TOY_LR, fixed_noise=fixed_noise, snapshots=4, seed=SEED,
                         desc="ring GAN")
+
+# %% tags=["remove-cell"]
 glue("toy_steps", P.toy_steps, display=False)
 
 # %% mystnb={"figure": {"caption": "Grey: real samples. Orange: $G$ applied to the same 1,000 noise vectors at four moments of training. At step 0\nthe generator maps noise to a small blob near the origin; as training goes on, the discriminator's feedback pulls\nthe generated points out towards the modes.", "name": "fig-ch1-6"}}

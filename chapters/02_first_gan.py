@@ -51,6 +51,8 @@ print(f"{len(data)} images on {data.device}, values in [{data.images.min():.0f},
       f"{batches.batches_per_epoch} batches of {BATCH} per epoch")
 gt.show_images(data.images[:32], nrow=8, title="real MNIST digits")
 plt.show()
+
+# %% tags=["remove-cell"]
 glue("n_train", len(data), display=False)
 
 # %% [markdown]
@@ -283,6 +285,8 @@ G, D = gt.MLPGenerator(latent_dim=LATENT_DIM).to(device), gt.MLPDiscriminator().
 fixed_noise = torch.randn(64, LATENT_DIM, generator=torch.Generator().manual_seed(SEED)).to(device)
 history = gt.train_gan(G, D, batches, steps=STEPS, loss="non-saturating", lr=LR, betas=BETAS,
                        fixed_noise=fixed_noise, snapshots=P.gan_snapshots, seed=SEED, desc="MNIST GAN")
+
+# %% tags=["remove-cell"]
 glue("gan_steps", STEPS, display=False)
 glue("batch_size", BATCH, display=False)
 glue("epochs", STEPS * BATCH / len(data), display=False)
@@ -323,6 +327,8 @@ scores = {"FID / floor": M.fid_from_features(real_features, fake_features) / flo
 shares = torch.bincount(fake_logits.argmax(1), minlength=10) / len(samples)
 print({k: round(v, 3) for k, v in scores.items()}, "| real digits: confident", round(M.confident_rate(real_logits), 3))
 print("share of each digit:", " ".join(f"{d}: {s:.0%}" for d, s in enumerate(shares.tolist())))
+
+# %% tags=["remove-cell"]
 glue("n_scored", len(samples), display=False)
 glue("mlp_fid_ratio", scores["FID / floor"], display=False)
 glue("mlp_confident", scores["confident-class rate"], display=False)
@@ -399,6 +405,8 @@ norms = {name: generator_gradient_norm(fresh_G, D, name, z_probe) for name in ("
 print(f"trained D on an untrained G's samples: mean D(G(z)) = {d_probe:.4f}")
 for name, value in norms.items():
     print(f"  ||grad of L_G wrt G's weights||, {name:>14}: {value:.4f}")
+
+# %% tags=["remove-cell"]
 glue("probe_dfake", d_probe, display=False)
 glue("norm_minimax", norms["minimax"], display=False)
 glue("norm_ns", norms["non-saturating"], display=False)
@@ -430,6 +438,8 @@ for ax, (loss_name, (g, h)) in zip(axes[1:], demo.items()):
     gt.show_images(gt.sample(g, 16, seed=SEED), nrow=4, ax=ax, title=f"{loss_name}, step {P.demo_steps}")
 plt.tight_layout()
 plt.show()
+
+# %% tags=["remove-cell"]
 for loss_name, (g, h) in demo.items():
     glue(f"demo_end_{loss_name.replace('-', '_')}", h.d_fake[-max(1, P.demo_steps // 10):].mean().item(),
          display=False)

@@ -167,6 +167,8 @@ ax.axhline(math.log(2), color="gray", ls="--", lw=1, label="log 2")
 ax.set_xlabel("generator mean $\\mu$"); ax.set_ylabel("nats"); ax.legend(fontsize=8)
 plt.show()
 flat_from = float(mus[next(i for i, v in enumerate(jsd) if v > math.log(2) - 1e-3 and mus[i] > 2)])
+
+# %% tags=["remove-cell"]
 glue("jsd_flat_from", flat_from, display=False)
 
 # %% [markdown]
@@ -237,6 +239,8 @@ for loss_name in ("minimax", "non-saturating"):
 D0.train()
 print(f"mean D(G(z)) = {d_probe:.2e}; gradient norm: minimax {norms['minimax']:.2e}, "
       f"non-saturating {norms['non-saturating']:.2e}")
+
+# %% tags=["remove-cell"]
 glue("pre_steps", PRE_STEPS, display=False)
 glue("sat_probe", d_probe, display=False)
 glue("sat_ratio", norms["non-saturating"] / norms["minimax"], display=False)
@@ -264,6 +268,8 @@ for ax, (loss_name, (G, hist)) in zip(axes[1:], runs.items()):
 plt.tight_layout()
 plt.show()
 tail = max(1, SAT_STEPS // 5)
+
+# %% tags=["remove-cell"]
 for loss_name, (G, hist) in runs.items():
     glue(f"sat_end_{loss_name.replace('-', '_')}", hist.d_fake[-tail:].mean().item(), display=False)
 glue("sat_steps", SAT_STEPS, display=False)

@@ -52,6 +52,8 @@ gen = gt.seed_everything(SEED)
 pool = gt.load_mnist(train=True, subset=P.train_subset)    # training images (all 60,000 in the cpu/gpu profiles)
 test = gt.load_mnist(train=False)
 print(f"{len(pool)} training and {len(test)} test images; metric sets of {N} images")
+
+# %% tags=["remove-cell"]
 glue("n_metric", N, display=False)
 
 # %% [markdown]
@@ -85,6 +87,8 @@ for name in ("mnist", "fashion-mnist"):
     split = test if name == "mnist" else gt.load_fashion_mnist(train=False)
     accuracy[name] = feat.evaluate_accuracy(feat.load_classifier(name), split.images, split.labels)
     print(f"{name:>13} classifier: test accuracy {accuracy[name]:.2%} on {len(split)} test images")
+
+# %% tags=["remove-cell"]
 glue("acc_mnist", 100 * accuracy["mnist"], display=False)
 glue("acc_fashion", 100 * accuracy["fashion-mnist"], display=False)
 
@@ -165,7 +169,7 @@ toy_scores = {label: (M.precision_recall(ring, fake), M.fid_from_features(ring, 
 for label, (pr, fid) in toy_scores.items():
     print(f"{label:>20}: precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  FID {fid:.3f}")
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Blue discs: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}}
+# %% mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Blue discs: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}} tags=["hide-input"]
 radii = M._kth_neighbour_radii(ring, 3)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
 for ax, (label, fake) in zip(axes, toy_sets.items()):
@@ -218,6 +222,8 @@ fashion_floor = M.evaluate_images(random_subset(fashion_test.images, N, SEED),
 for name, r in (("MNIST", floor), ("Fashion-MNIST", fashion_floor)):
     print(f"{name:>13} train vs test: FID {r['fid']:.3f}  KID {r['kid']:.5f}  precision {r['precision']:.3f}  "
           f"recall {r['recall']:.3f}  classifier score {r['classifier_score']:.2f}")
+
+# %% tags=["remove-cell"]
 glue("floor_fid", FLOOR, display=False)
 glue("floor_kid", floor["kid"], display=False)
 glue("floor_precision", floor["precision"], display=False)
@@ -269,7 +275,7 @@ damaged = {
 results = {kind: [M.evaluate_images(None, x, "mnist", real_features=real_features) for x in sets]
            for kind, sets in damaged.items()}
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Sixteen images at each setting of each dial. Top: added pixel noise; middle: Gaussian blur; bottom: the set restricted to the first $c$ digit classes (the images themselves are untouched).", "name": "fig-ch5-damage-examples"}}
+# %% mystnb={"figure": {"caption": "Sixteen images at each setting of each dial. Top: added pixel noise; middle: Gaussian blur; bottom: the set restricted to the first $c$ digit classes (the images themselves are untouched).", "name": "fig-ch5-damage-examples"}} tags=["hide-input"]
 fig, axes = plt.subplots(len(DIALS), 6, figsize=(9, 4.8))
 for row, kind in enumerate(DIALS):
     for col, (level, x) in enumerate(zip(DIALS[kind], damaged[kind])):
@@ -277,7 +283,7 @@ for row, kind in enumerate(DIALS):
         axes[row, col].title.set_fontsize(8)
 plt.tight_layout(); plt.show()
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and with quality damage only once the images are barely recognisable.", "name": "fig-ch5-damage-curves"}}
+# %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and with quality damage only once the images are barely recognisable.", "name": "fig-ch5-damage-curves"}} tags=["hide-input"]
 fig, axes = plt.subplots(2, 3, figsize=(12, 6.2), sharex="col")
 for col, kind in enumerate(DIALS):
     levels, rs = DIALS[kind], results[kind]
@@ -308,6 +314,8 @@ for kind in DIALS:
 display(table(rows, ["damage", "setting", "FID", "FID / floor", "KID", "precision", "recall",
                      "classes ≥ 1%"]))
 pick = lambda kind, level: results[kind][DIALS[kind].index(level)]
+
+# %% tags=["remove-cell"]
 glue("noise02_ratio", pick("noise", 0.2)["fid"] / FLOOR, display=False)
 glue("noise02_precision", pick("noise", 0.2)["precision"], display=False)
 glue("noise02_recall", pick("noise", 0.2)["recall"], display=False)
@@ -380,6 +388,8 @@ plt.tight_layout(); plt.show()
 for n in sizes:
     print(f"n = {n:>5}: FID {by_size[n][0].mean():.3f} ± {by_size[n][0].std():.3f}   "
           f"KID {by_size[n][1].mean():.5f} ± {by_size[n][1].std():.5f}")
+
+# %% tags=["remove-cell"]
 glue("fid_small_n", sizes[0], display=False)
 glue("fid_small", by_size[sizes[0]][0].mean().item(), display=False)
 glue("fid_large_n", sizes[-1], display=False)
@@ -417,11 +427,13 @@ for seed in range(P.seeds):
     runs.append((G, hist))
     print(f"seed {seed}: {hist.steps} steps in {hist.seconds:.0f} s; FID at "
           + ", ".join(f"step {s}: {v:.1f}" for s, v in hist.evaluations[::5]))
+
+# %% tags=["remove-cell"]
 glue("n_seeds", P.seeds, display=False)
 glue("n_track", N_TRACK, display=False)
 glue("eval_gan_steps", P.eval_gan_steps, display=False)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is never reached, while FID keeps improving.", "name": "fig-ch5-stability"}}
+# %% mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is never reached, while FID keeps improving.", "name": "fig-ch5-stability"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 curves = []
 for seed, (G, hist) in enumerate(runs):
@@ -498,6 +510,8 @@ rows.append([f"MLP GAN (chapter 2), {P.eval_gan_steps} steps, {P.seeds} seeds"]
 display(table(rows, ["model", "FID", "FID / floor", "KID", "precision", "recall", "classes ≥ 1%",
                      "classifier score"]))
 best = min(gan_scores, key=lambda r: r["fid"])
+
+# %% tags=["remove-cell"]
 glue("gan_ratio_best", best["fid"] / FLOOR, display=False)
 glue("gan_ratio_mean", sum(r["fid"] for r in gan_scores) / len(gan_scores) / FLOOR, display=False)
 glue("gan_precision", sum(r["precision"] for r in gan_scores) / len(gan_scores), display=False)
@@ -508,7 +522,7 @@ glue("classical_ratio", scores["PCA + Gaussian per class (chapter 1)"]["fid"] / 
 glue("classical_precision", scores["PCA + Gaussian per class (chapter 1)"]["precision"], display=False)
 glue("classical_recall", scores["PCA + Gaussian per class (chapter 1)"]["recall"], display=False)
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Thirty-six images from each source in the table: real test digits, the classical baseline's samples and the best-seed GAN's samples. The classical model's samples are smooth, blurry blends that cover every class; the briefly trained GAN's are speckled and favour a few digits (many 1s and 7s).", "name": "fig-ch5-models"}}
+# %% mystnb={"figure": {"caption": "Thirty-six images from each source in the table: real test digits, the classical baseline's samples and the best-seed GAN's samples. The classical model's samples are smooth, blurry blends that cover every class; the briefly trained GAN's are speckled and favour a few digits (many 1s and 7s).", "name": "fig-ch5-models"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 3, figsize=(12, 4.3))
 best_G = runs[min(range(len(runs)), key=lambda i: gan_scores[i]["fid"])][0]
 for ax, (title, x) in zip(axes, [("real test images", test_n[:36]), ("PCA + Gaussian per class", classical[:36]),

@@ -158,6 +158,8 @@ for variant in VARIANTS:
             if seed == 0:
                 keep[variant, name] = (G, hist)
     print(f"{variant:>30}: done ({sum(results[variant, n, s]['seconds'] for n in TOY for s in range(P.seeds)):.0f} s)")
+
+# %% tags=["remove-cell"]
 glue("n_variants", len(VARIANTS), display=False)
 glue("n_eval", N_EVAL, display=False)
 glue("variant_steps", STEPS, display=False)
@@ -185,6 +187,8 @@ display(Markdown(head + "\n".join("| " + " | ".join(r) + " |" for r in rows)))
 
 best_ring = max(VARIANTS, key=lambda v: (stats(v, "ring", "covered")[0], stats(v, "ring", "high_quality")[0]))
 best_grid = max(VARIANTS, key=lambda v: (stats(v, "grid", "covered")[0], stats(v, "grid", "high_quality")[0]))
+
+# %% tags=["remove-cell"]
 for key, variant in (("vanilla", "GAN, non-saturating"), ("minimax", "GAN, minimax loss"),
                      ("overpowered", "GAN, D updated 5× per G step"), ("wgangp", "WGAN-GP"),
                      ("wgan", "WGAN (weight clipping)"), ("pac", "GAN + packing (PacGAN4)"),
@@ -292,6 +296,8 @@ for v, h in tails.items():
     t = h.tail_means(0.2)
     print(f"{v:>30}: last 20% of steps: |grad G| {h.g_grad_norm[-h.steps // 5:].mean():.3f}  "
           f"D(x) {t['d_real']:.3f}  D(G(z)) {t['d_fake']:.3f}")
+
+# %% tags=["remove-cell"]
 glue("gn_vanilla", tails["GAN, non-saturating"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
 glue("gn_minimax", tails["GAN, minimax loss"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
 glue("gn_over", tails["GAN, D updated 5× per G step"].g_grad_norm[-STEPS // 5:].mean().item(), display=False)
@@ -384,6 +390,8 @@ for ax, (name, variant) in zip(axes, (("ring", best_ring), ("grid", best_grid)))
     glue(f"tail_{name}_far_share", 100 * parts["bridge"] / max(1e-9, parts["bridge"] + parts["wide"]), display=False)
     far[name] = parts["bridge"] > parts["wide"]
 plt.tight_layout(); plt.show()
+
+# %% tags=["remove-cell"]
 glue("n_tail", N_TAIL, display=False)
 glue("tail_verdict", gt.Text(
     "most misses lie far from every mode on both distributions: the generator has not yet gathered its samples "

@@ -128,6 +128,8 @@ hist = V.train_vae(model, batches, steps=P.vae_steps, lr=1e-3, lr_decay=0.1, sna
                    desc="VAE (Burda architecture)")
 epochs = P.vae_steps * P.vae_batch_size / len(train)
 print(f"{P.vae_steps} steps = {epochs:.1f} epochs in {hist.seconds:.0f} s")
+
+# %% tags=["remove-cell"]
 glue("ch8_steps", P.vae_steps, display=False)
 glue("ch8_epochs", epochs, display=False)
 glue("ch8_train_seconds", hist.seconds, display=False)
@@ -194,6 +196,8 @@ ax.set_xscale("log"); ax.set_xlabel("importance samples k"); ax.set_ylabel("−L
 plt.tight_layout(); plt.show()
 nll = -bounds[P.nll_k]
 se = nll.std() / len(nll) ** 0.5
+
+# %% tags=["remove-cell"]
 glue("ch8_nll", float(nll.mean()), display=False)
 glue("ch8_nll_se", float(se), display=False)
 glue("ch8_k", P.nll_k, display=False)
@@ -217,6 +221,8 @@ rows = [("This book, VAE (k = 1)", f"{epochs:.0f}", f"{-elbo_test['bound']:.2f}"
          f"{n_active}"),
         ("This book, VAE (k = 1), reference run*", f"{ref_epochs:.0f}", f"{ref['test_elbo_nats']:.2f}*",
          f"{ref['nll_nats']:.2f} ± {ref['nll_se']:.2f}*", f"{V.active_units(ref_model.to(device), x_test)[0]}")]
+
+# %% tags=["remove-cell"]
 glue("ch8_active", n_active, display=False)
 glue("ch8_elbo", -elbo_test["bound"], display=False)
 

@@ -222,6 +222,8 @@ plt.tight_layout(); plt.show()
 table = "| training | test −log p(x∣z) | test KL | test −ELBO | active units |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {k} | {r['recon']:.1f} | {r['kl']:.1f} | {-r['elbo']:.1f} | {r['active']} |" for k, r in remedies.items())
 display(Markdown(table))
+
+# %% tags=["remove-cell"]
 glue("ch9_collapse_beta", BETA_C, display=False)
 glue("ch9_lambda", LAMBDA, display=False)
 for key, (label, r) in zip(["plain", "warmup", "freebits"], remedies.items()):

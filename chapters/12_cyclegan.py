@@ -102,6 +102,8 @@ real_acc = {"A": accuracy(ta, ta_labels), "B": accuracy(tb, tb_labels)}
 real_ink = {"A": ink(ta), "B": ink(tb)}
 for d in "AB":
     print(f"real {d}: classifier accuracy {real_acc[d]:.2%}, ink {real_ink[d]:.3f}")
+
+# %% tags=["remove-cell"]
 glue("ch9c_acc_real_a", 100 * real_acc["A"], display=False)
 glue("ch9c_acc_real_b", 100 * real_acc["B"], display=False)
 glue("ch9c_ink_a", real_ink["A"], display=False)
@@ -161,6 +163,8 @@ def cyclegan(cycle_weight, identity_weight, seed=SEED):
 (g_ab, g_ba, d_a, d_b), hist = cyclegan(10.0, 5.0)
 print(f"{gt.count_parameters(g_ab):,} parameters per generator, {gt.count_parameters(d_a):,} per discriminator; "
       f"{P.cyclegan_steps} steps of {P.cyclegan_batch} + {P.cyclegan_batch} images in {hist.seconds:.0f} s")
+
+# %% tags=["remove-cell"]
 glue("ch9c_steps", P.cyclegan_steps, display=False)
 glue("ch9c_blocks", P.cyclegan_blocks, display=False)
 glue("ch9c_train_seconds", hist.seconds, display=False)
@@ -181,18 +185,17 @@ plt.tight_layout(); plt.show()
 # %% [markdown]
 # ## The translations
 
-# %% mystnb={"figure": {"caption": "Test digits (left), their translations into the other domain (middle) and back (right). Top: thin to thick and back; bottom: thick to thin and back. None of these images was seen in training.", "name": "fig-ch9c-translations"}}
+# %% mystnb={"figure": {"caption": "Left: eight thin test digits (domain A, top row), their translations into the thick domain B (middle row) and back to A (bottom row). Right: the same for eight thick test digits of B. None of these images was seen in training.", "name": "fig-ch9c-translations"}}
 def translations(g_ab, g_ba):
     ab, ba = C.translate(g_ab, ta), C.translate(g_ba, tb)
     return {"A→B": ab, "B→A": ba, "A→B→A": C.translate(g_ba, ab), "B→A→B": C.translate(g_ab, ba)}
 
 
 out = translations(g_ab, g_ba)
-fig, axes = plt.subplots(2, 3, figsize=(12, 4.2))
-for row, (src, keys) in enumerate(((ta, ("A→B", "A→B→A")), (tb, ("B→A", "B→A→B")))):
-    gt.show_images(src[:8].cpu(), nrow=8, ax=axes[row, 0], title="input (" + keys[0][0] + ")")
-    for col, key in enumerate(keys, start=1):
-        gt.show_images(out[key][:8], nrow=8, ax=axes[row, col], title=key)
+fig, axes = plt.subplots(1, 2, figsize=(12, 2.9))
+for ax, (src, keys) in zip(axes, ((ta, ("A→B", "A→B→A")), (tb, ("B→A", "B→A→B")))):
+    gt.show_image_rows({f"input {keys[0][0]}": src[:8], **{key: out[key][:8] for key in keys}}, ax=ax)
+    ax.tick_params(labelsize=12)
 plt.tight_layout(); plt.show()
 
 
@@ -205,6 +208,8 @@ def scores(out):
 
 
 full = scores(out)
+
+# %% tags=["remove-cell"]
 for key, (acc, ik) in full.items():
     glue(f"ch9c_acc_{key.replace('→', '')}", 100 * acc, display=False)
     glue(f"ch9c_ink_{key.replace('→', '')}", ik, display=False)
@@ -213,9 +218,9 @@ for key, (acc, ik) in full.items():
 # The snapshots taken during training show how quickly the style is learnt:
 
 # %% mystnb={"figure": {"caption": "The same eight test digits translated A\u2192B at evenly spaced steps of training, from the untrained generator (step 0) to the end of training.", "name": "fig-ch9c-snapshots"}}
-fig, axes = plt.subplots(1, len(hist.snapshots), figsize=(2.6 * len(hist.snapshots), 2.4))
-for ax, step, (ab, _) in zip(axes, hist.snapshot_steps, hist.snapshots):
-    gt.show_images(ab, nrow=4, ax=ax, title=f"A→B, step {step}")
+fig, ax = plt.subplots(figsize=(7, 0.75 * len(hist.snapshots) + 0.3))
+gt.show_image_rows({f"step {step}": ab[:8] for step, (ab, _) in zip(hist.snapshot_steps, hist.snapshots)}, ax=ax)
+ax.tick_params(labelsize=12)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
@@ -237,6 +242,8 @@ for name, s in (("CycleGAN (λ_cyc = 10, λ_id = 5)", full), ("no cycle or ident
 display(Markdown("| model | A→B: digit kept (%) | B→A: digit kept (%) | A→B→A (%) | B→A→B (%) | ink |\n"
                  "|---|---|---|---|---|---|\n" + "\n".join(rows)))
 print(f"{len(ta):,} test images per direction; accuracy of the fixed MNIST classifier against the source digit")
+
+# %% tags=["remove-cell"]
 for key, (acc, ik) in plain.items():
     glue(f"ch9c_plain_acc_{key.replace('→', '')}", 100 * acc, display=False)
     glue(f"ch9c_plain_ink_{key.replace('→', '')}", ik, display=False)
@@ -255,10 +262,11 @@ glue("ch9c_ink_verdict", gt.Text(
     "its input, which limits how far the strokes grow" if closer else
     "CycleGAN also matches the thick domain's ink at least as closely as the run without them"), display=False)
 
-# %% mystnb={"figure": {"caption": "The control: the same test digits translated A\u2192B by the generator trained with the adversarial loss only.", "name": "fig-ch9c-nocycle"}}
-fig, axes = plt.subplots(1, 2, figsize=(9, 2.6))
-gt.show_images(ta[:16].cpu(), nrow=8, ax=axes[0], title="input (A)")
-gt.show_images(C.translate(g_ab0, ta[:16]), nrow=8, ax=axes[1], title="A→B without the cycle term")
+# %% mystnb={"figure": {"caption": "The control: eight test digits of A (top row), translated A\u2192B by the CycleGAN (middle row) and by the same generator trained with the adversarial loss only (bottom row).", "name": "fig-ch9c-nocycle"}}
+fig, ax = plt.subplots(figsize=(8, 2.8))
+gt.show_image_rows({"input A": ta[:8], "A→B, CycleGAN": out["A→B"][:8],
+                    "A→B, no cycle term": C.translate(g_ab0, ta[:8])}, ax=ax)
+ax.tick_params(labelsize=12)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]

@@ -169,6 +169,8 @@ for name, (_, centers, _) in TOY.items():
                 f"{gm.std():.1f} of {len(centers)} | {gq.mean():.1f} ± {gq.std():.1f} |")
 display(Markdown(f"| model | data | modes reached (mean ± sd, {P.seeds} seeds) | high-quality % |\n|---|---|---|---|\n"
                  + "\n".join(rows)))
+
+# %% tags=["remove-cell"]
 glue("toy_steps", P.toy_diffusion_steps, display=False)
 
 # %% mystnb={"figure": {"caption": "2,500 samples of the seed-0 flows (50 Heun steps) with the modes' centres (crosses).", "name": "fig-ch14-toy"}}
@@ -203,6 +205,8 @@ hist = D.train_diffusion(flow, gt.TensorBatches(train.images, train.labels, batc
                          snapshots=4, render_steps=20, seed=SEED, desc="flow MNIST")
 flow = hist.ema.module.eval()
 print(f"{hist.steps} steps in {hist.seconds:.0f} s; {gt.count_parameters(flow):,} parameters")
+
+# %% tags=["remove-cell"]
 glue("flow_steps", P.diffusion_steps, display=False)
 glue("flow_train_s", hist.seconds, display=False)
 
@@ -224,6 +228,8 @@ uncond = D.sample_flow(flow, N, steps=20, labels=no_label, seed=SEED + 1)
 ms_per_image = 1000 * (time.perf_counter() - start) / N
 flow_scores = M.headline_scores(uncond, real_ref[0], floor)
 print(" | ".join(f"{k} {v:.3f}" for k, v in flow_scores.items()) + f" | {ms_per_image:.2f} ms per image")
+
+# %% tags=["remove-cell"]
 for k, v in flow_scores.items():
     gt.book.metric(f"flow.{k}", v)
 gt.book.metric("flow.train_minutes", hist.seconds / 60)
@@ -345,6 +351,8 @@ print(f"record: {ref_record['steps']:,} steps in {ref_record['train_seconds'] / 
       f"CAS {rm['flow_reference.cas']:.2%}")
 print(f"re-scored here ({n} samples): FID/floor {rescored['fid_ratio']:.2f} (floor at {n}), "
       f"confident {rescored['confident']:.1%}")
+
+# %% tags=["remove-cell"]
 for k in ("fid_over_floor", "confident_rate", "max_class_share", "cas", "guided_fid_over_floor", "sample_ms"):
     gt.book.metric(f"flow_reference.{k}", rm[f"flow_reference.{k}"])
 gt.book.metric("flow_reference.train_minutes", ref_record["train_seconds"] / 60)
@@ -388,8 +396,8 @@ plt.show()
 #   without labels; the flow's reference run, an hour long, reaches {score}`flow_reference.fid_over_floor:.0f` times
 #   the floor. The largest-class column shows that uneven classes are not only a GAN failure: the briefly trained
 #   DDPM's classes are the most uneven of all.
-# * **Sampling cost.** A GAN draws an image with one network evaluation; the diffusion-family rows need 20 each
-#   (and DDPM's ancestral sampler 1,000). The milliseconds-per-image column is the price of their samples.
+# * **Sampling cost.** A GAN draws an image with one network evaluation; the diffusion-family rows need 10 (DDPM) or
+#   20 (flow) each, and DDPM's ancestral sampler 1,000. The milliseconds-per-image column is the price of their samples.
 # * **Labels help every family.** The conditional DCGAN ({score}`cdcgan.fid_over_floor` times the floor) beats the
 #   unconditional one. Guidance does the same for the flow, in one network: its reference run's guided samples
 #   train the best classifier in the book (CAS {glue:text}`metric__flow_reference__cas:.1%`).

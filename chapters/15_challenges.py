@@ -110,6 +110,8 @@ display(Markdown("| generator trained on | median distance, sample → nearest t
                  "image → nearest training image | ratio | samples closer than 99% of test images |\n"
                  "|---|---|---|---|---|\n" + "\n".join(rows)))
 full, small = memo["all training images"], memo[f"{SMALL} training images"]
+
+# %% tags=["remove-cell"]
 glue("ch10_small", SMALL, display=False)
 glue("ch10_n", N, display=False)
 glue("ch10_full_ratio", full["ratio"], display=False)

@@ -85,6 +85,8 @@ display(Markdown("| notebook | assignment | points | nbgrader score, solution | 
                  "solution run (s) |\n|---|---|---|---|---|---|\n" + "\n".join(rows)))
 timings = [nbformat.read(p, as_version=4).metadata["gantutor"]["timing"]["seconds"]
            for p in A.source_notebooks(root / "assignments")]
+
+# %% tags=["remove-cell"]
 glue("a2_n_assignments", len(rows), display=False)
 glue("a2_solution_points", sum(r["instructor"]["score"] for r in graded), display=False)
 glue("a2_max_points", sum(r["instructor"]["max_score"] for r in graded), display=False)

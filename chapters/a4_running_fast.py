@@ -113,6 +113,7 @@ def ratio(m, a, b="tutorial"):
     return speed[m][a]["images_per_s"] / speed[m][b]["images_per_s"]
 
 
+# %% tags=["remove-cell"]
 for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
     glue(f"a1_{key}_fast", ratio(m, "gantutor-fast"), display=False)
     glue(f"a1_{key}_plain", ratio(m, "gantutor"), display=False)
@@ -172,6 +173,8 @@ display(Markdown("| model | loss | " + " | ".join(f"`{lp}`" for lp in AGREE) + "
 gaps = [abs(result["models"][m]["agreement"][lp][k] - result["models"][m]["agreement"]["tutorial"][k])
         / abs(result["models"][m]["agreement"]["tutorial"][k])
         for m in MODELS for lp in AGREE for k in result["models"][m]["agreement"]["tutorial"]]
+
+# %% tags=["remove-cell"]
 glue("a1_max_gap", 100 * max(gaps), display=False)
 
 # %% [markdown]

@@ -42,6 +42,8 @@ vae = json.loads((RECORDS / "vae_nll_h100.json").read_text())
 sweep = json.loads((RECORDS / "toy_sweep_h100.json").read_text())
 env = bench["environment"]
 print(f"{env['gpu']} | torch {env['torch']} | python {env['python']} | {env['threads']} CPU threads")
+
+# %% tags=["remove-cell"]
 glue("a5_gpu", gt.Text(env["gpu"]), display=False)
 glue("a5_torch", gt.Text(env["torch"]), display=False)
 
@@ -70,6 +72,7 @@ def ratio(m, a, b="tutorial"):
     return speed[m][a]["images_per_s"] / speed[m][b]["images_per_s"]
 
 
+# %% tags=["remove-cell"]
 for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
     glue(f"a5_{key}_plain", ratio(m, "gantutor"), display=False)
     glue(f"a5_{key}_best", bench["models"][m]["best_speedup_vs_tutorial"], display=False)
@@ -116,6 +119,8 @@ ax.plot([t["train_seconds"] for t in traj], [t["fid_over_floor"] for t in traj],
 ax.axhline(ttq["settings"]["target_over_floor"], color="k", ls="--", lw=1, label="target")
 ax.set_yscale("log"); ax.set_xlabel("seconds of training (evaluation excluded)"); ax.set_ylabel("FID / floor")
 ax.legend(); plt.tight_layout(); plt.show()
+
+# %% tags=["remove-cell"]
 glue("a5_ttq_steps", traj[-1]["step"], display=False)
 glue("a5_ttq_seconds", traj[-1]["train_seconds"], display=False)
 glue("a5_ttq_best", ttq["best_fid_over_floor"], display=False)
@@ -138,6 +143,8 @@ print(f"{vae['steps']:,} steps of batch {vae['batch_size']} = {vae['epochs']:.0f
 print(f"test NLL (k = {vae['k']}, all {vae['test_images']:,} test images): {vae['nll']:.2f} ± {vae['nll_sem']:.2f} nats; "
       f"-ELBO {-vae['elbo']['bound']:.2f} nats (KL {vae['elbo']['kl']:.2f})")
 print("Burda et al. (2016), Table 1, same architecture, k = 1 training: 86.76 nats")
+
+# %% tags=["remove-cell"]
 glue("a5_vae_nll", vae["nll"], display=False)
 glue("a5_vae_gap", vae["nll"] - 86.76, display=False)
 glue("a5_vae_sem", vae["nll_sem"], display=False)

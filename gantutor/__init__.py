@@ -25,7 +25,7 @@ from .metrics import (class_coverage, classifier_score, evaluate_images, fid_fro
                       importance_sampled_log_likelihood, kid_from_features, mode_coverage, precision_recall)
 from . import features
 from .models import MLPDiscriminator, MLPGenerator, ToyDiscriminator, ToyGenerator, count_parameters
-from .plot import image_grid, plot_gan_history, plot_gradient_norms, plot_snapshots, scatter_2d, show_images
+from .plot import image_grid, plot_gan_history, plot_gradient_norms, plot_snapshots, scatter_2d, show_image_rows, show_images
 from .profile import (PROFILES, Profile, describe_environment, get_device, get_profile, seed_everything, start,
                       with_overrides)
 from . import theory
@@ -44,7 +44,7 @@ __all__ = [
     "load_fashion_mnist", "load_images", "load_mnist", "ring_centers", "sample_grid", "sample_ring", "GAN_LOSSES",
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
     "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_gradient_norms", "plot_snapshots",
-    "scatter_2d", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
+    "scatter_2d", "show_image_rows", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
     "seed_everything", "start", "with_overrides", "GANHistory", "StopTraining", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "cyclegan", "Text", "find_results", "TrainingDiverged",
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",

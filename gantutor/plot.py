@@ -33,6 +33,24 @@ def show_images(images: torch.Tensor, nrow: int = 8, title: str | None = None, a
     return ax
 
 
+def show_image_rows(rows: dict, ax=None, title: str | None = None, value_range=(-1.0, 1.0)):
+    """Rows of images, each labelled at its left: ``{"input": x, "A→B": y}``, equally many images per row (e.g. one
+    batch before and after a translation, or the same draws at several training steps). Returns the axes."""
+    sizes = {len(images) for images in rows.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"every row needs the same number of images, got {[len(v) for v in rows.values()]}.")
+    images = torch.cat([torch.as_tensor(v).detach().float().cpu() for v in rows.values()])
+    ax = show_images(images, nrow=sizes.pop(), title=title, ax=ax, value_range=value_range)
+    cell = images.shape[-2] + 2                                      # image height plus image_grid's padding
+    ax.set_axis_on()
+    ax.set_xticks([])
+    ax.set_yticks([2 + cell * i + images.shape[-2] / 2 for i in range(len(rows))], list(rows))
+    ax.tick_params(length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    return ax
+
+
 def _smooth(y: torch.Tensor, window: int) -> torch.Tensor:
     if window <= 1 or len(y) < window:
         return y

@@ -208,6 +208,59 @@ def test_vae_reference_run_records_the_likelihood_of_all_test_images(tmp_path, m
     assert again["nll_nats"] == pytest.approx(metrics["vae_reference.nll_nats"], rel=1e-9)
 
 
+def test_cvae_reference_run_scores_samples_and_means_and_loads_as_a_conditional_conv_vae(tmp_path, mnist_root,
+                                                                                         monkeypatch):
+    from gantutor.book import reference
+
+    monkeypatch.setattr(reference, "EVAL_SAMPLES", 300)
+    monkeypatch.setattr(reference, "CAS_SAMPLES", 256)
+    monkeypatch.setattr(reference, "CAS_EPOCHS", 1)
+    monkeypatch.setitem(reference.RECIPES, "cvae", {**reference.RECIPES["cvae"], "steps": 4, "width": 4})
+    out = tmp_path / "reference_cvae.json"
+    assert main(["reference", "cvae", "--seconds", "60", "--out", str(out)]) == 0
+    metrics = json.loads(out.read_text())["metrics"]
+    assert set(metrics) == {f"cvae_reference.{k}" for k in (
+        "fid_over_floor", "confident_rate", "max_class_share", "sample_ms", "cas", "cas_means")}
+    model, record = reference.load_reference(out)
+    assert isinstance(model, gt.vae.ConvVAE) and model.num_classes == 10 and record["steps"] == 4
+    samples = reference.draw(model, record["recipe"], 20, seed=3, labels=torch.arange(20) % 10, bernoulli=True)
+    assert set(samples.unique().tolist()) <= {-1.0, 1.0}                  # binary images on the [-1, 1] scale
+    means = reference.draw(model, record["recipe"], 20, seed=3, labels=torch.arange(20) % 10)
+    assert not set(means.unique().tolist()) <= {-1.0, 1.0}
+
+
+def test_augmentation_record_holds_every_classifier_and_reproduces_one_cell(tmp_path, mnist_root, monkeypatch):
+    from gantutor.book import augment
+
+    monkeypatch.setattr(augment, "RATIOS", (1, 2))
+    monkeypatch.setattr(augment, "TEST_IMAGES", 500)
+    tiny = {"gan_steps": 2, "vae_steps": 2, "clf_steps": 2}
+    out = tmp_path / "augmentation.json"
+    record = augment.run(2, out, "cpu", sizes=(100,), log=lambda *_: None, **tiny)
+    assert json.loads(out.read_text()) == record and record["steps"] == {"gan": 2, "vae": 2, "classifier": 2}
+    assert len(record["runs"]) == 2 * (1 + 2 * 2)          # seeds x (real only + 2 sources x 2 ratios)
+    accs = [r["accuracy"] for r in record["runs"] if r["source"] == "VAE" and r["ratio"] == 2]
+    mean, sd = record["summary"]["100"]["VAE"]["2"]
+    assert mean == pytest.approx(sum(accs) / 2) and sd == pytest.approx(torch.tensor(accs, dtype=torch.float64).std().item())
+    pool, test = gt.load_images("mnist"), gt.load_images("mnist", train=False)
+    again = augment.one_cell(pool, (test.images[:500], test.labels[:500]), 100, 1, **tiny)
+    assert again == [r for r in record["runs"] if r["seed"] == 1]          # the chapter re-runs one cell exactly
+    assert augment.verdict(record["summary"], 100, "GAN", 1) in ("helped", "hurt", "made no clear difference")
+    with pytest.raises(ValueError, match="multiple of 10"):
+        augment.balanced_subset(pool.labels, 15, seed=0)
+    with pytest.raises(SystemExit):
+        main(["augment", "--seeds", "0", "--out", str(out)])
+
+
+def test_balanced_subsets_have_equal_classes_and_differ_by_seed():
+    from gantutor.book import augment
+
+    labels = torch.arange(1000) % 10
+    a, b = augment.balanced_subset(labels, 30, seed=0), augment.balanced_subset(labels, 30, seed=1)
+    assert torch.bincount(labels[a], minlength=10).tolist() == [3] * 10 and len(set(a.tolist())) == 30
+    assert not torch.equal(a, b)
+
+
 def test_recipe_comparison_records_every_run_and_the_mean_over_seeds(tmp_path, mnist_root, monkeypatch):
     from gantutor.book import recipes
 

@@ -131,6 +131,11 @@ def test_plots_run(tmp_path):
                         progress="off")
     gt.plot_gan_history(hist)
     gt.plot_snapshots(hist)
+    rows = gt.show_image_rows({"first": hist.snapshots[0][:4], "last": hist.snapshots[-1][:4]})
+    assert [t.get_text() for t in rows.get_yticklabels()] == ["first", "last"]
+    assert [round(y) for y in rows.get_yticks()] == [16, 46]              # row centres: 2 + 30 i + 14
+    with pytest.raises(ValueError, match="same number of images"):
+        gt.show_image_rows({"a": hist.snapshots[0][:4], "b": hist.snapshots[0][:3]})
     ax = gt.show_images(hist.snapshots[-1][:8], nrow=4, title="x")
     assert gt.image_grid(hist.snapshots[-1][:8], nrow=4).shape[-1] == 3
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):

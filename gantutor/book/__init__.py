@@ -77,8 +77,8 @@ def stored_glue(chapter: str, name: str, start: Path | None = None):
 
 #: The models and measures of the book's headline numbers (``metadata.gantutor.metrics`` of each notebook).
 METRIC_MODELS = ("mlpgan", "dcgan", "cdcgan", "vae", "cvae", "ddpm", "flow")
-METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas", "precision", "recall",
-                "guided_fid_over_floor", "train_minutes", "sample_ms")
+METRIC_NAMES = ("fid_over_floor", "confident_rate", "max_class_share", "nll_nats", "cas", "cas_means", "precision",
+                "recall", "guided_fid_over_floor", "train_minutes", "sample_ms")
 METRIC_PREFIX = "metric__"
 #: How the book names each model in tables of headline numbers (``<model>_reference`` adds ", reference run").
 MODEL_LABELS = {"mlpgan": "MLP GAN", "dcgan": "DCGAN", "cdcgan": "conditional DCGAN", "vae": "VAE",
@@ -124,7 +124,7 @@ def metric(name: str, value: float) -> str:
         raise ValueError(f"{name!r} is not a headline metric: use <model>[_reference].<measure> with a model from "
                          f"{', '.join(METRIC_MODELS)} and a measure from {', '.join(METRIC_NAMES)}.")
     value = float(value)
-    if measure in {"confident_rate", "max_class_share", "cas", "precision", "recall"} and not 0 <= value <= 1:
+    if measure in {"confident_rate", "max_class_share", "cas", "cas_means", "precision", "recall"} and not 0 <= value <= 1:
         raise ValueError(f"{name} is a fraction in [0, 1], got {value}; pass 0.93, not 93.")
     key = f"{METRIC_PREFIX}{model}__{measure}"
     glue(key, value, display=False)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m gantutor train|sample|evaluate|reference`` — every model the book trains, from a terminal.
+"""Command line: ``python -m gantutor train|sample|evaluate|reference|recipes|augment`` — every model the book trains, from a terminal.
 
     python -m gantutor train dcgan --data mnist --out runs/dcgan        # also: mlp-gan, toy-gan, cdcgan, vae,
     python -m gantutor train --resume --out runs/dcgan                  #   cvae, cyclegan; resume continues exactly
@@ -453,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train a headline model far longer than its chapter (gantutor.book.reference), "
                                    "score it with the book's protocol, and write results/<device>/reference_MODEL"
                                    ".json with float16 weights beside it.")
-    r.add_argument("model", help="dcgan, cdcgan, flow or vae")
+    r.add_argument("model", help="dcgan, cdcgan, flow, vae or cvae")
     r.add_argument("--seconds", type=float, default=3600.0,
                    help="training budget in seconds (default 3600; the vae recipe ends sooner, at its step count)")
     r.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/reference_MODEL.json)")
@@ -469,7 +469,24 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
     c.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     c.set_defaults(func=cmd_recipes)
+    a = sub.add_parser("augment", help="the few-labels augmentation experiment, over seeds and ratios",
+                       description="Train a conditional DCGAN and a conditional VAE on 100, 300 and 1,000 labelled "
+                                   "images (gantutor.book.augment), add 1, 5 or 50 generated images per real one to "
+                                   "a classifier's training set, and write results/<device>/augmentation.json.")
+    a.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per number of labels (default 3)")
+    a.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/augmentation.json)")
+    a.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
+    a.set_defaults(func=cmd_augment)
     return p
+
+
+def cmd_augment(args) -> int:
+    from . import augment
+
+    device = get_device(args.device)
+    out = Path(args.out or f"results/{'gpu' if device.type == 'cuda' else 'cpu'}/augmentation.json")
+    augment.run(args.seeds, out, device, command=f"python -m gantutor augment --seeds {args.seeds} --out {out}")
+    return 0
 
 
 def cmd_recipes(args) -> int:

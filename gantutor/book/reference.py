@@ -39,6 +39,10 @@ RECIPES = {
     # the published protocol: k = 5000 importance samples on all 10,000 binarised test images.
     "vae": {"family": "vae", "conditional": False, "latent_dim": 50, "hidden": [200, 200], "batch_size": 100,
             "lr": 1e-3, "lr_decay": 0.1, "steps": 300_000},
+    # The conditional VAE with a convolutional encoder and decoder (chapter *Applications*); its CAS is measured on
+    # Bernoulli samples, the model's own images, and also on decoder means.
+    "cvae": {"family": "vae", "conditional": True, "arch": "conv", "latent_dim": 16, "width": 32, "batch_size": 100,
+             "lr": 1e-3, "lr_decay": 0.1, "steps": 40_000},
 }
 #: The step budget a flow reference run's learning rate decays over (it usually stops earlier, on time).
 FLOW_DECAY_STEPS = 16_000
@@ -61,19 +65,26 @@ def build_generator(recipe: dict):
         from ..models.unet import UNet
         return UNet(tuple(recipe["channels"]), num_classes=10)
     if recipe.get("family") == "vae":
-        from ..vae import MLPVAE
-        return MLPVAE(latent_dim=recipe["latent_dim"], hidden=tuple(recipe["hidden"]))
+        from ..vae import ConvVAE, MLPVAE
+        classes = 10 if recipe["conditional"] else None
+        if recipe.get("arch") == "conv":
+            return ConvVAE(latent_dim=recipe["latent_dim"], width=recipe["width"], num_classes=classes)
+        return MLPVAE(latent_dim=recipe["latent_dim"], hidden=tuple(recipe["hidden"]), num_classes=classes)
     from ..models.dcgan import DCGANGenerator
     return DCGANGenerator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None,
                           upsample=recipe.get("upsample", "transposed"))
 
 
-def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True) -> torch.Tensor:
+def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True, bernoulli: bool = False) -> torch.Tensor:
     """``n`` images from a reference network. For the flow model: ``labels=None`` samples the unconditional model
-    (the "no label" input), labels with ``guided`` use the recipe's classifier-free guidance scale."""
+    (the "no label" input), labels with ``guided`` use the recipe's classifier-free guidance scale. For a VAE: decoder
+    means, or with ``bernoulli`` binary images drawn from them (a conditional VAE without labels: balanced classes)."""
     if recipe.get("family") == "vae":
         from ..vae import sample_vae
-        return sample_vae(G, n, seed=seed) * 2 - 1          # decoder means, on the GANs' [-1, 1] scale
+        means = sample_vae(G, n, seed=seed, labels=labels)
+        if bernoulli:
+            means = torch.bernoulli(means, generator=torch.Generator().manual_seed(seed))
+        return means * 2 - 1                                # on the GANs' [-1, 1] scale
     if recipe.get("family", "gan") != "flow":
         from ..gan import sample
         return sample(G, n, seed=seed, labels=labels)
@@ -143,7 +154,8 @@ def train_vae_recipe(model, recipe: dict, train_set, seconds: float, log):
     from ..data import TensorBatches
     from ..vae import train_vae
 
-    batches = TensorBatches(train_set.images, batch_size=recipe["batch_size"], seed=0)
+    tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
+    batches = TensorBatches(*tensors, batch_size=recipe["batch_size"], seed=0)
     hist = train_vae(model, batches, steps=recipe["steps"], lr=recipe["lr"], lr_decay=recipe["lr_decay"], seed=0,
                      snapshots=recipe["steps"] // (10 * CHECK_EVERY) + 1, on_snapshot=time_budget(seconds, log),
                      progress="off", desc="reference vae")
@@ -166,15 +178,16 @@ def score_likelihood(model, device) -> dict:
 
 
 def cas(G, device, samples: int | None = None, epochs: int | None = None, recipe: dict | None = None,
-        images: torch.Tensor | None = None) -> float:
+        images: torch.Tensor | None = None, bernoulli: bool = False) -> float:
     """Classification Accuracy Score: accuracy on the real MNIST test set of a classifier trained only on
-    ``samples`` generated images, equally many per class (chapter *Applications*)."""
+    ``samples`` generated images, equally many per class (chapter *Applications*); ``bernoulli``: a VAE's binary
+    samples instead of its decoder means."""
     from ..data import load_images
     from ..features import evaluate_accuracy, fit_classifier
 
     samples, epochs, recipe = samples or CAS_SAMPLES, epochs or CAS_EPOCHS, recipe or RECIPES["cdcgan"]
     labels = torch.arange(samples) % 10
-    x = images if images is not None else torch.cat([draw(G, recipe, len(y), seed=1 + i, labels=y)
+    x = images if images is not None else torch.cat([draw(G, recipe, len(y), seed=1 + i, labels=y, bernoulli=bernoulli)
                                                      for i, y in enumerate(labels.split(1000))])
     test = load_images("mnist", train=False)
     clf = fit_classifier(x.to(device), labels.to(device), epochs=epochs, seed=0)
@@ -215,9 +228,12 @@ def score(G, model: str, device) -> dict:
     if recipe["family"] == "flow":          # the guided model, balanced classes, beside the unconditional one
         guided = draw(G, recipe, FLOW_CAS["samples"], seed=2, labels=torch.arange(FLOW_CAS["samples"]) % 10)
         metrics["guided_fid_over_floor"] = fid_from_features(real, classifier_outputs(guided)[0]) / floor
-    if recipe["family"] == "vae":
+    if recipe["family"] == "vae" and not recipe["conditional"]:
         metrics.update(score_likelihood(G, device))
-    if recipe["conditional"]:
+    if recipe["family"] == "vae" and recipe["conditional"]:
+        metrics["cas"] = cas(G, device, recipe=recipe, bernoulli=True)
+        metrics["cas_means"] = cas(G, device, recipe=recipe)
+    elif recipe["conditional"]:
         extra = {**FLOW_CAS, "images": guided} if recipe["family"] == "flow" else {}
         metrics["cas"] = cas(G, device, recipe=recipe, **extra)
     return {f"{model}_reference.{k}": v for k, v in metrics.items()}
