@@ -558,6 +558,10 @@ plt.tight_layout(); plt.show()
 # ```{model-scores}
 # ```
 #
+# A VAE's rows need one word of care. Its FID scores the decoder's means, the smooth images a VAE is usually shown
+# by; its CAS is measured on its samples, binary images drawn from those means, because a classifier trained on the
+# means learns blurred digits ({numref}`chapter %s <ch-applications>` measures both).
+#
 # ## Summary
 #
 # * Pick a fixed feature network and never change it silently; name it with every number. gantutor's are small

@@ -213,6 +213,8 @@ with torch.no_grad():
     samples = trained["generator"](torch.randn(32, 100, generator=torch.Generator().manual_seed(0)))
 gt.show_images(samples.view(-1, 1, 28, 28), nrow=16, title=f"article 000's GAN, fixed, after {n_images // 64} steps")
 plt.show()
+
+# %% tags=["remove-cell"]
 glue("a4_000_images", n_images, display=False)
 
 # %% [markdown]
@@ -512,6 +514,8 @@ budget = 128 * max(2, P.demo_steps) + 96
 torch.manual_seed(0)
 ns = run(shorten(src2, budget), supplied2, cwd=work)
 print([line for line in ns["_printed"].splitlines() if "Loss_D" in line][-1])
+
+# %% tags=["remove-cell"]
 glue("a4_002_images", budget, display=False)
 glue("a4_002_steps", -(-budget // 128), display=False)
 

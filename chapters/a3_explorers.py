@@ -64,6 +64,8 @@ dashboard = widgets.TrainingDashboard(
 steps = P.vae_short_steps // 2
 history = V.train_vae(cvae, gt.TensorBatches(train.images, train.labels, batch_size=P.vae_batch_size, seed=SEED),
                       steps=steps, snapshots=9, seed=SEED, on_snapshot=dashboard.on_snapshot, desc="CVAE, 2-D latent")
+
+# %% tags=["remove-cell"]
 glue("a3_steps", steps, display=False)
 glue("a3_final", dashboard.values[-1], display=False)
 glue("a3_first", dashboard.values[0], display=False)

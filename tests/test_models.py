@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
@@ -98,6 +100,25 @@ def test_reference_recipes_build_their_generators():
 
     assert reference.build_generator(reference.RECIPES["dcgan"]).upsample == "resize"
     assert reference.build_generator(reference.RECIPES["cdcgan"]).upsample == "transposed"
+    cvae = reference.build_generator(reference.RECIPES["cvae"])
+    assert isinstance(cvae, gt.vae.ConvVAE) and cvae.num_classes == 10
+    assert reference.build_generator(reference.RECIPES["vae"]).num_classes is None
+
+
+def test_shipped_reference_weights_match_their_records_and_stay_small():
+    """Every reference run the book ships: weights that load and match the record's sha256, at most 4 MB each and
+    20 MB together, and the record's metrics named after its model."""
+    from gantutor.book import reference
+
+    records = sorted((Path(__file__).parents[1] / "results").glob("*/reference_*.json"))
+    assert {r.stem for r in records} >= {f"reference_{m}" for m in ("dcgan", "cdcgan", "vae", "cvae", "flow")}
+    sizes = []
+    for path in records:
+        model, record = reference.load_reference(path)                       # raises on a sha256 mismatch
+        sizes.append(path.with_name(record["weights"]).stat().st_size)
+        assert sizes[-1] <= 4 * 2**20, f"{path.name}: weights over 4 MB"
+        assert all(k.startswith(f"{record['model']}_reference.") for k in record["metrics"])
+    assert sum(sizes) <= 20 * 2**20
 
 
 def test_dcgan_initialisation_follows_radford_et_al():
