@@ -394,7 +394,8 @@ plt.show()
 # %% [markdown]
 # Now the chapter's protocol: {glue:text}`n_eval` samples, FID as a multiple of the real-vs-real floor, the
 # confident-class rate and the largest class share. The samples are drawn with 10 stochastic DDIM steps ($\eta = 1$,
-# defined above), the cheapest sampler that the cost sweep at the end of the chapter finds as good as any it tries:
+# defined above), which the cost sweep at the end of the chapter finds close to the best sampler it tries, at half
+# that one's cost:
 
 # %%
 N = P.metric_samples
