@@ -132,12 +132,14 @@ plt.show()
 
 # %% mystnb={"figure": {"caption": "Eight tight clusters, one per mode (red crosses). A good model of this distribution puts samples near all eight\ncentres and almost none between them. Section 1.5 trains a GAN on it.", "name": "fig-ch1-3"}}
 ring = gt.sample_ring(P.eval_samples, generator=gen)
-glue("ring_radius", gt.data.RING_RADIUS, display=False)
-glue("ring_std", gt.data.RING_STD, display=False)
 ax = gt.scatter_2d(ring, title="8-Gaussian ring: samples from $p_{data}$")
 ax.scatter(*gt.ring_centers().T.numpy(), marker="x", color="red", label="mode centres")
 ax.legend(loc="upper right", fontsize=8)
 plt.show()
+
+# %% tags=["remove-cell"]
+glue("ring_radius", gt.data.RING_RADIUS, display=False)
+glue("ring_std", gt.data.RING_STD, display=False)
 
 # %% [markdown]
 # The ring's parameters are fixed and documented in `gantutor.data`, so every chapter and test uses the same
@@ -169,10 +171,12 @@ for k in (2, 10, LATENT_DIM):
 gt.show_images(torch.cat(rows), nrow=10, title="rows: original, then decoded from k = 2, 10, 50 numbers")
 plt.show()
 ev = pca.explained_variance_ratio
+print(f"share of pixel variance kept: k=2 {ev[:2].sum():.1%}, k=10 {ev[:10].sum():.1%}, k=50 {ev.sum():.1%}")
+
+# %% tags=["remove-cell"]
 glue("ev2", 100 * float(ev[:2].sum()), display=False)
 glue("ev10", 100 * float(ev[:10].sum()), display=False)
 glue("ev50", 100 * float(ev[:LATENT_DIM].sum()), display=False)
-print(f"share of pixel variance kept: k=2 {ev[:2].sum():.1%}, k=10 {ev[:10].sum():.1%}, k=50 {ev.sum():.1%}")
 
 # %% [markdown]
 # A latent space is useful when moving in it moves meaningfully in data space. Here we decode points along the first
@@ -306,10 +310,12 @@ plt.show()
 
 coverage = gt.mode_coverage(gt.sample(toy_G, P.eval_samples, seed=SEED), gt.ring_centers(), gt.data.RING_STD,
                             min_count=max(1, P.eval_samples // 200))
-glue("toy_covered", coverage["covered"], display=False)
-glue("toy_quality", 100 * coverage["high_quality"], display=False)
 print(f"modes covered: {coverage['covered']} of 8; samples within 3 std of a mode: {coverage['high_quality']:.1%}")
 print("samples per mode:", coverage["counts"].tolist())
+
+# %% tags=["remove-cell"]
+glue("toy_covered", coverage["covered"], display=False)
+glue("toy_quality", 100 * coverage["high_quality"], display=False)
 
 # %% [markdown]
 # At the end of this run the generator puts samples on {glue:text}`toy_covered` of the 8 modes (counting a mode as

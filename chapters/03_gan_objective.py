@@ -103,10 +103,6 @@ with torch.no_grad():
 
 dense = (p_data + p_g) > 0.05          # where at least one density has visible mass
 gap = (d_net - d_star)[dense].abs().max().item()
-glue("d_net_gap", gap, display=False)
-glue("d_net_steps", P.toy_steps, display=False)
-glue("d_net_loss", d_losses[-100:].mean().item(), display=False)
-glue("neg_v_star", -v_star.item(), display=False)
 
 fig, ax = plt.subplots(figsize=(8, 3.4))
 ax.plot(x, p_data, label="$p_{data}$"); ax.plot(x, p_g, label="$p_g$")
@@ -114,6 +110,12 @@ ax.plot(x, d_star, "--", color="C2", label="$D^*(x)$ (formula)")
 ax.plot(x, d_net, color="C3", lw=1, label="trained network $\\sigma(\\ell(x))$")
 ax.set_xlabel("x"); ax.set_xlim(-7, 7); ax.set_ylim(-0.02, 1.02); ax.legend(fontsize=8)
 plt.show()
+
+# %% tags=["remove-cell"]
+glue("d_net_gap", gap, display=False)
+glue("d_net_steps", P.toy_steps, display=False)
+glue("d_net_loss", d_losses[-100:].mean().item(), display=False)
+glue("neg_v_star", -v_star.item(), display=False)
 
 # %% [markdown]
 # Note what $D^*$ does: it is $1/2$ exactly where $p_\text{data} = p_g$, close to 1 where only the data have mass

@@ -122,6 +122,8 @@ log_ratio = th.diag_gaussian_log_prob(z, mu, logvar) - th.diag_gaussian_log_prob
 mc, se = log_ratio.mean().item(), log_ratio.std().item() / math.sqrt(MC_SAMPLES)
 print(f"Monte Carlo with {MC_SAMPLES:,} samples: {mc:.5f} ± {se:.5f} (closed form {closed:.5f}; "
       f"{abs(mc - closed) / se:.1f} standard errors away)")
+
+# %% tags=["remove-cell"]
 glue("kl_mc_se", se, display=False)
 glue("mc_samples", MC_SAMPLES, display=False)
 
@@ -167,9 +169,11 @@ for name, gm, gs in (("score function", score_mu, score_sigma), ("reparameterisa
 # %%
 ratio_mu = (score_mu.var() / jac[0].var()).item()
 ratio_sigma = (score_sigma.var() / jac[1].var()).item()
+print(f"variance ratio score/reparameterised: mu {ratio_mu:.1f}x, sigma {ratio_sigma:.1f}x")
+
+# %% tags=["remove-cell"]
 glue("var_ratio_mu", ratio_mu, display=False)
 glue("var_ratio_sigma", ratio_sigma, display=False)
-print(f"variance ratio score/reparameterised: mu {ratio_mu:.1f}x, sigma {ratio_sigma:.1f}x")
 
 # %% [markdown]
 # Both estimators are unbiased — their means match the exact gradients — but the score-function estimator's variance
@@ -285,6 +289,8 @@ ax.errorbar(Ks, [e.mean().item() for e in estimates], yerr=[e.std().item() for e
 ax.axhline(log_px, color="C2", ls="--", label="exact $\\log p(x)$")
 ax.set_xscale("log"); ax.set_xlabel("K (importance samples)"); ax.set_ylabel("nats"); ax.legend(fontsize=8)
 plt.show()
+
+# %% tags=["remove-cell"]
 glue("iwae_k1", estimates[0].mean().item(), display=False)
 glue("iwae_k1000", estimates[-1].mean().item(), display=False)
 glue("log_px", log_px, display=False)
