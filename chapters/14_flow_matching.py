@@ -268,9 +268,11 @@ for method, steps_list in (("euler", (1, 2, 5, 10, 20, 50)), ("heun", (1, 2, 5, 
                             "confident": M.confident_rate(l)})
 display(Markdown("| solver | evaluations | ms per image | FID / floor | confident |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {r['method']} | {r['nfe']} | {r['ms']:.1f} | {r['fid_ratio']:.1f} | {r['confident']:.1%} |" for r in solver_rows)))
-glue("sweep_n", n, display=False)
 e20 = next(r for r in solver_rows if r["method"] == "euler" and r["nfe"] == 20)
 h20 = next(r for r in solver_rows if r["method"] == "heun" and r["nfe"] == 20)
+
+# %% tags=["remove-cell"]
+glue("sweep_n", n, display=False)
 glue("euler20", e20["fid_ratio"], display=False)
 glue("heun20", h20["fid_ratio"], display=False)
 
