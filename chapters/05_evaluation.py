@@ -169,7 +169,7 @@ toy_scores = {label: (M.precision_recall(ring, fake), M.fid_from_features(ring, 
 for label, (pr, fid) in toy_scores.items():
     print(f"{label:>20}: precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  FID {fid:.3f}")
 
-# %% mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Blue discs: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "Precision and recall on the 8-Gaussian ring (features = the 2-D points). Pale blue discs, small because the modes are narrow: each real point's ball out to its third-nearest real neighbour. Left: generated points (red) sit on three modes only \u2014 all inside the balls (high precision) but five modes have no generated point nearby (low recall). Right: generated points spread around every mode but mostly outside the tight real balls (low precision, high recall).", "name": "fig-ch5-pr-ring"}} tags=["hide-input"]
 radii = M._kth_neighbour_radii(ring, 3)
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
 for ax, (label, fake) in zip(axes, toy_sets.items()):
@@ -283,7 +283,7 @@ for row, kind in enumerate(DIALS):
         axes[row, col].title.set_fontsize(8)
 plt.tight_layout(); plt.show()
 
-# %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and with quality damage only once the images are barely recognisable.", "name": "fig-ch5-damage-curves"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and under heavy noise or blur, where the classifier stops recognising digits that a person still reads.", "name": "fig-ch5-damage-curves"}} tags=["hide-input"]
 fig, axes = plt.subplots(2, 3, figsize=(12, 6.2), sharex="col")
 for col, kind in enumerate(DIALS):
     levels, rs = DIALS[kind], results[kind]
@@ -345,7 +345,7 @@ glue("cls1_score", pick("classes kept", 1)["classifier_score"], display=False)
 #   images, so no real image is near them. Low recall alone does not prove mode collapse; low recall with normal
 #   precision does.
 # * **Class coverage is the clean diversity signal.** It counts exactly the kept classes, and ignores noise and blur
-#   until the images are barely recognisable. A generator with {term}`mode collapse` (模式崩溃) onto a few digits
+#   until they are heavy (the classifier then loses digits a person still reads). A generator with {term}`mode collapse` (模式崩溃) onto a few digits
 #   looks like the bottom-right panel.
 # * **The classifier score is easy to fool.** A set containing only perfect images of one digit scores
 #   {glue:text}`cls1_score:.2f`, its minimum; but a generator producing confident, unrealistic blobs of all ten
@@ -558,7 +558,8 @@ plt.tight_layout(); plt.show()
 # ```{model-scores}
 # ```
 #
-# A VAE's rows need one word of care. Its FID scores the decoder's means, the smooth images a VAE is usually shown
+# The MLP GAN row is chapter 2's run, trained longer than this chapter's {glue:text}`eval_gan_steps`-step GANs
+# above. A VAE's rows need one word of care. Its FID scores the decoder's means, the smooth images a VAE is usually shown
 # by; its CAS is measured on its samples, binary images drawn from those means, because a classifier trained on the
 # means learns blurred digits ({numref}`chapter %s <ch-applications>` measures both).
 #

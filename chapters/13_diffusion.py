@@ -49,7 +49,7 @@ SEED = 0
 #   x_t &= \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon,\quad \epsilon \sim \mathcal N(0, I).
 #   \end{aligned}$$
 #
-# Training never simulates the chain; it draws $t$ and jumps. We check the jump against 30 steps of the chain for
+# Training never simulates the chain; it draws $t$ and jumps. We check the jump against 300 steps of the chain for
 # 200,000 copies of one point (the code indexes steps from 0, as PyTorch and the diffusers library do):
 
 # %% tags=["nbval-check-output"]
@@ -275,7 +275,7 @@ glue("err_mid", errors[levels.index(200)], display=False)
 # training points, DDIM sampling with the exact denoiser reproduces them, while the trained network (fitted to
 # 50,000 points) produces new ones:
 
-# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (crosses) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread along each mode.", "name": "fig-ch13-memorise"}}
+# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (crosses; the ring's modes are so narrow that they overlap in eight clusters) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread around the ring.", "name": "fig-ch13-memorise"}}
 few = gt.sample_ring(32, generator=torch.Generator().manual_seed(5)) / scale
 
 
@@ -344,7 +344,7 @@ for name in TOY:
          display=False)
 
 # %% [markdown]
-# After {glue:text}`toy_steps` steps (about {glue:text}`toy_seconds:.0f` s each) these denoisers are far from the
+# After {glue:text}`toy_steps` steps (about {glue:text}`toy_seconds:.0f` s per run) these denoisers are far from the
 # GAN rows: only {glue:text}`ddpm_ring_hq:.1f` % of the ring samples and {glue:text}`ddpm_grid_hq:.1f` % of the grid
 # samples land within three standard deviations of a mode, so on average only {glue:text}`ddpm_ring_modes:.1f` of 8
 # ring modes and {glue:text}`ddpm_grid_modes:.1f` of 25 grid modes receive any sample at all. The samples form blurred
