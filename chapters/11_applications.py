@@ -67,8 +67,8 @@ DATA = {name: (gt.load_images(name, subset=P.train_subset, device=device),
 # of every binary image the decoder would draw for that $z$, smooth and grey at the edges. As training data for a
 # classifier the two are not interchangeable, and the measurement below says by how much.
 #
-# We train the chapter-10 conditional VAE on MNIST for {glue:text}`ch9b_vae_steps` steps, draw
-# {glue:text}`ch9b_cas_n` labelled prior draws (equally many per class), and train the
+# We train the chapter-10 conditional VAE (CVAE) on MNIST for {glue:text}`ch9b_vae_steps` steps, decode
+# {glue:text}`ch9b_cas_n` draws of $z$ from the prior, each with a label (equally many per class), and train the
 # {numref}`chapter %s <ch-evaluation>` classifier architecture for {glue:text}`ch9b_cas_epochs` epochs three times:
 # on the decoder means, on binary samples drawn from the same means, and on as many real training images.
 
@@ -117,15 +117,15 @@ for name, (_, record) in refs.items():
     print(f"{record['command']}: {record['steps']} steps, {record['train_seconds'] / 60:.0f} min, "
           f"weights {record['weights']} (sha256 checked)")
 
-# %% mystnb={"figure": {"caption": "Training images for the classifiers, six per class (one class per row): real MNIST; the decoder means of this chapter's conditional VAE and binary samples drawn from the same means; samples of the two reference runs.", "name": "fig-ch9b-cas-samples"}}
-panels = {"real MNIST": sets["real MNIST"], "VAE, means": sets["conditional VAE, decoder means"],
-          "VAE, samples": sets["conditional VAE, samples"],
-          "reference VAE, samples": (ref_images["reference conditional VAE, samples"], show_labels),
-          "reference DCGAN": (ref_images["reference conditional DCGAN"], show_labels)}
-fig, axes = plt.subplots(1, len(panels), figsize=(14, 3.9))
+# %% mystnb={"figure": {"caption": "Training images for the classifiers, six per class (one class per row): real MNIST; the decoder means of this chapter's conditional VAE and binary samples drawn from the same means; samples of the two reference runs.", "name": "fig-ch9b-cas-samples"}} tags=["hide-input"]
+panels = {"real MNIST": sets["real MNIST"], "MLP CVAE, means": sets["conditional VAE, decoder means"],
+          "MLP CVAE, samples": sets["conditional VAE, samples"],
+          "conv. CVAE (ref.), samples": (ref_images["reference conditional VAE, samples"], show_labels),
+          "cond. DCGAN (ref.)": (ref_images["reference conditional DCGAN"], show_labels)}
+fig, axes = plt.subplots(1, len(panels), figsize=(10, 4.2))
 for ax, (name, (x, y)) in zip(axes, panels.items()):
     order = torch.cat([torch.nonzero(y.cpu() == c)[:6, 0] for c in range(10)])
-    gt.show_images(x.cpu()[order], nrow=6, ax=ax, title=name)
+    gt.show_images(x.cpu()[order], nrow=6, ax=ax, title=name.replace(", ", ",\n"))
     ax.title.set_fontsize(12)
 plt.tight_layout(); plt.show()
 
@@ -151,7 +151,7 @@ for measure in ("cas", "cas_means", "fid_over_floor", "confident_rate", "max_cla
     gt.book.metric(f"cvae_reference.{measure}", ref_cvae_record["metrics"][f"cvae_reference.{measure}"])
 gt.book.metric("cvae_reference.train_minutes", ref_cvae_record["train_seconds"] / 60)
 
-# %%
+# %% tags=["hide-input"]
 lesort = {"real": "97.88", "GAN": "96.88 (GAN)", "VAE": "96.41 (VAE)"}
 rows = [("real MNIST", "this run", f"{cas['real MNIST']:.2f}", lesort["real"]),
         ("conditional VAE (MLP), decoder means", "this run", f"{cas['conditional VAE, decoder means']:.2f}", ""),
@@ -198,7 +198,9 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # {glue:text}`ch9b_aug_clf_steps` steps each: on the real subset alone, and on the real subset plus
 # {glue:text}`ch9b_aug_ratios` generated images per real one, from each generator. The VAE contributes samples, which
 # the CAS above found to be far better training data than its means. That is {glue:text}`ch9b_aug_classifiers`
-# classifiers, so the whole grid is one recorded command (`gantutor.book.augment`); this page re-runs one cell of it.
+# classifiers (3 sizes × 3 seeds × 7 training sets), so the whole grid is one recorded command
+# (`gantutor.book.augment`); this page re-runs one entry of the grid, 100 labelled images with seed 0, and prints its
+# seven accuracies beside the record's.
 
 # %% tags=["nbval-check-output"]
 demo = augment.balanced_subset(torch.arange(100) % 10, 20, seed=1)
@@ -236,7 +238,8 @@ for r in (record["ratios"][0], record["ratios"][-1]):                # mean chan
     change = [cell_stats(n, f"{s} x{r}")[0] - cell_stats(n, "real only")[0]
               for n in record["sizes"] for s in augment.SOURCES]
     glue(f"ch9b_aug_change_x{r}", sum(change) / len(change), display=False)
-glue("ch9b_aug_sizes", gt.Text(", ".join(f"{n:,}" for n in record["sizes"])), display=False)
+glue("ch9b_aug_sizes", gt.Text(", ".join(f"{n:,}" for n in record["sizes"][:-1]) + f" and {record['sizes'][-1]:,}"),
+     display=False)
 glue("ch9b_aug_ratios", gt.Text(", ".join(str(r) for r in record["ratios"][:-1]) + f" or {record['ratios'][-1]}"),
      display=False)
 glue("ch9b_aug_seeds", record["seeds"], display=False)
@@ -245,15 +248,14 @@ glue("ch9b_aug_vae_steps", record["steps"]["vae"], display=False)
 glue("ch9b_aug_clf_steps", record["steps"]["classifier"], display=False)
 glue("ch9b_aug_classifiers", len(record["runs"]), display=False)
 glue("ch9b_aug_minutes", record["seconds"] / 60, display=False)
-glue("ch9b_aug_command", gt.Text(record["command"]), display=False)
 
-# %%
-display(Markdown("| labelled images | " + " | ".join(KINDS) + " |\n|---|" + "---|" * len(KINDS) + "\n" + "\n".join(
+# %% tags=["hide-input"]
+display(Markdown("| labelled images | " + " | ".join(k.replace(" x", " ×") for k in KINDS) + " |\n|---|" + "---|" * len(KINDS) + "\n" + "\n".join(
     f"| {n_lab:,} | " + " | ".join("{:.1f} ± {:.1f}".format(*cell_stats(n_lab, k)) for k in KINDS) + " |"
     for n_lab in record["sizes"])))
 
-# %% mystnb={"figure": {"caption": "Real test accuracy of classifiers trained on the labelled images alone (grey band: mean \u00b1 sd over the seeds) and with 1, 5 or 50 generated images added per real one (mean \u00b1 sd), one panel per number of labelled images.", "name": "fig-ch9b-augmentation"}}
-fig, axes = plt.subplots(1, len(record["sizes"]), figsize=(13, 3.6), squeeze=False)
+# %% mystnb={"figure": {"caption": "Real test accuracy of classifiers trained on the labelled images alone (grey band: mean \u00b1 sd over the seeds) and with 1, 5 or 50 generated images added per real one (mean \u00b1 sd), one panel per number of labelled images.", "name": "fig-ch9b-augmentation"}} tags=["hide-input"]
+fig, axes = plt.subplots(1, len(record["sizes"]), figsize=(10, 3.6), squeeze=False)
 axes = axes[0]
 ratios = record["ratios"]
 for ax, n_lab in zip(axes, record["sizes"]):
@@ -263,13 +265,15 @@ for ax, n_lab in zip(axes, record["sizes"]):
         m = [cell_stats(n_lab, f"{source} x{r}") for r in ratios]
         ax.errorbar(ratios, [v[0] for v in m], yerr=[v[1] for v in m], marker=marker, capsize=3, label=f"+ {source}")
     ax.set_xscale("log"); ax.set_xticks(ratios, [str(r) for r in ratios])
-    ax.set_title(f"{n_lab:,} labelled images", fontsize=12); ax.set_xlabel("generated images per real one")
-axes[0].set_ylabel("real test accuracy (%)"); axes[0].legend(fontsize=10)
+    ax.set_title(f"{n_lab:,} labelled images", fontsize=12); ax.set_xlabel("generated per real image", fontsize=11)
+    ax.tick_params(labelsize=10)
+axes[0].set_ylabel("real test accuracy (%)", fontsize=11); axes[0].legend(fontsize=10)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# Mean ± sd over {glue:text}`ch9b_aug_seeds` seeds; the record ({glue:text}`ch9b_aug_command`, on this book's 2-core
-# CPU, {glue:text}`ch9b_aug_minutes:.0f` min) holds every classifier. Of the {glue:text}`ch9b_aug_mixtures`
+# Mean ± sd over {glue:text}`ch9b_aug_seeds` seeds; the record, `results/cpu/augmentation.json` (made by
+# `python -m gantutor augment --seeds 3` on this book's 2-core CPU in {glue:text}`ch9b_aug_minutes:.0f` min), holds
+# every classifier. Of the {glue:text}`ch9b_aug_mixtures`
 # mixtures, {glue:text}`ch9b_aug_helped` helped, {glue:text}`ch9b_aug_hurt` hurt and
 # {glue:text}`ch9b_aug_unclear` made no clear difference ("helped" or "hurt" only where the difference exceeds twice
 # the larger seed-to-seed standard deviation). Averaged over the three sizes and both generators, one generated image
@@ -336,26 +340,26 @@ glue("ch9b_auroc_reference", auroc["mnist, reference"], display=False)
 glue("ch9b_ref_vae_steps", ref_vae_record["steps"], display=False)
 glue("ch9b_auroc_fashion", auroc["fashion-mnist"], display=False)
 glue("ch9b_reverse", gt.Text(
-    "below 0.5: the digits it never saw get *higher* likelihood than the clothes it was trained on"
+    "below 0.5: the digits it never saw get a higher likelihood than the clothes it was trained on"
     if auroc["fashion-mnist"] < 0.5 else
     "above 0.5, but far below the other direction" if auroc["fashion-mnist"] < auroc["mnist"] - 0.1 else
     "about as good as the other direction"), display=False)
 
-# %% mystnb={"figure": {"caption": "Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.", "name": "fig-ch9b-ood"}}
-fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+# %% mystnb={"figure": {"caption": "Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.", "name": "fig-ch9b-ood"}} tags=["hide-input"]
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
 for ax, normal, other in ((axes[0], "mnist", "fashion-mnist"), (axes[1], "fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
     bins = torch.linspace(0, float(torch.quantile(torch.cat([s_in, s_out]), 0.99)), 60)
     ax.hist(s_in.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{normal} (normal)")
     ax.hist(s_out.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{other} (anomaly)")
-    ax.set_xlabel("negative ELBO (nats)"); ax.set_title(f"VAE trained on {normal}"); ax.legend(fontsize=8)
+    ax.set_xlabel("negative ELBO (nats)"); ax.set_title(f"VAE trained on {normal}"); ax.legend(fontsize=10)
 for normal, other in (("mnist", "fashion-mnist"), ("fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
     target = torch.cat([torch.zeros(len(s_in)), torch.ones(len(s_out))]).long()
     fpr, tpr, _ = binary_roc(unit(torch.cat([s_in, s_out])), target)
-    axes[2].plot(fpr.numpy(), tpr.numpy(), label=f"train {normal}, flag {other}: AUROC {auroc[normal]:.2f}")
+    axes[2].plot(fpr.numpy(), tpr.numpy(), label=f"trained on {normal}: AUROC {auroc[normal]:.2f}")
 axes[2].plot([0, 1], [0, 1], "k:", lw=1)
-axes[2].set_xlabel("false positive rate"); axes[2].set_ylabel("true positive rate"); axes[2].legend(fontsize=8)
+axes[2].set_xlabel("false positive rate"); axes[2].set_ylabel("true positive rate"); axes[2].legend(fontsize=10)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
@@ -385,7 +389,7 @@ plt.tight_layout(); plt.show()
 # content features and a painting's feature statistics in a fixed classifier — no generator is trained, and nothing
 # is sampled ({ref}`E004.2 <erratum-004-2>`). (Article 001 speaks only of "abstract paintings", 抽象画作, without
 # naming a tool.) GAN-based art exists (e.g. StyleGAN portraits;
-# Karras et al., 2019), and today's text-to-image tools are diffusion models ({numref}`chapter %s <ch-challenges>`).
+# Karras et al., 2019), and today's text-to-image tools are diffusion models ({numref}`chapter %s <ch-diffusion>`).
 #
 # ## Text, speech, medicine, business: what changes
 #
