@@ -558,7 +558,7 @@ plt.tight_layout(); plt.show()
 # ```{model-scores}
 # ```
 #
-# The MLP GAN row is chapter 2's run, trained longer than this chapter's {glue:text}`eval_gan_steps`-step GANs
+# The MLP GAN row is {numref}`chapter %s <ch-first-gan>`'s run, trained longer than this chapter's {glue:text}`eval_gan_steps`-step GANs
 # above. A VAE's rows need one word of care. Its FID scores the decoder's means, the smooth images a VAE is usually shown
 # by; its CAS is measured on its samples, binary images drawn from those means, because a classifier trained on the
 # means learns blurred digits ({numref}`chapter %s <ch-applications>` measures both).
