@@ -340,8 +340,11 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
 
 
 # ------------------------------------------------------------------------------------------ using a trained VAE
-def sample_vae(model: VAE, n: int, *, seed: int | None = None, labels=None, z: torch.Tensor | None = None):
-    """Decoder means (Bernoulli probabilities in [0, 1], on the CPU) for ``n`` prior draws (or the given ``z``)."""
+def sample_vae(model: VAE, n: int, *, seed: int | None = None, labels=None, z: torch.Tensor | None = None,
+               bernoulli: bool = False):
+    """Decoder means (Bernoulli probabilities in [0, 1], on the CPU) for ``n`` prior draws (or the given ``z``); with
+    ``bernoulli``, the model's samples instead: binary images drawn from those means (a CPU generator seeded with
+    ``seed``)."""
     device = next(model.parameters()).device
     if z is None:
         gen = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
@@ -353,6 +356,8 @@ def sample_vae(model: VAE, n: int, *, seed: int | None = None, labels=None, z: t
     with torch.no_grad():
         out = torch.sigmoid(model.decode(z.to(device), labels)).cpu()
     model.train(was)
+    if bernoulli:
+        out = torch.bernoulli(out, generator=torch.Generator().manual_seed(seed) if seed is not None else None)
     return out
 
 

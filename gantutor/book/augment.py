@@ -67,8 +67,7 @@ def generated(G, vae, n: int, seed: int) -> dict:
     from ..vae import sample_vae
 
     y = torch.arange(n) % 10
-    means = sample_vae(vae, n, seed=seed, labels=y)
-    vae_images = torch.bernoulli(means, generator=torch.Generator().manual_seed(seed)).view(-1, 1, 28, 28) * 2 - 1
+    vae_images = sample_vae(vae, n, seed=seed, labels=y, bernoulli=True).view(-1, 1, 28, 28) * 2 - 1
     return {"GAN": sample(G, n, seed=seed, labels=y).cpu(), "VAE": vae_images, "labels": y}
 
 

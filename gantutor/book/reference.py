@@ -81,10 +81,7 @@ def draw(G, recipe: dict, n: int, seed: int, labels=None, guided: bool = True, b
     means, or with ``bernoulli`` binary images drawn from them (a conditional VAE without labels: balanced classes)."""
     if recipe.get("family") == "vae":
         from ..vae import sample_vae
-        means = sample_vae(G, n, seed=seed, labels=labels)
-        if bernoulli:
-            means = torch.bernoulli(means, generator=torch.Generator().manual_seed(seed))
-        return means * 2 - 1                                # on the GANs' [-1, 1] scale
+        return sample_vae(G, n, seed=seed, labels=labels, bernoulli=bernoulli) * 2 - 1   # on the GANs' [-1, 1] scale
     if recipe.get("family", "gan") != "flow":
         from ..gan import sample
         return sample(G, n, seed=seed, labels=labels)
