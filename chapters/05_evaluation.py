@@ -399,8 +399,15 @@ glue("fid_bias_ratio", (by_size[sizes[0]][0].mean() / by_size[sizes[-1]][0].mean
 # %% [markdown]
 # With {glue:text}`fid_small_n` images per set the real-vs-real FID is {glue:text}`fid_small:.3f`; with
 # {glue:text}`fid_large_n` it is {glue:text}`fid_large:.3f` — {glue:text}`fid_bias_ratio:.1f` times smaller for
-# *the same distributions*. Two rules follow: compare FIDs only at the same $n$ (and state $n$), and prefer KID when
-# only few samples are affordable.
+# *the same distributions*. Two rules follow: compare FIDs only at the same $n$ (and state $n$), and when only few
+# samples are affordable prefer KID, reported with its spread.
+#
+# KID pays for its missing bias with noise. Training and test images come from (almost) the same distribution, so
+# their KID is zero in expectation, and every real-vs-real KID printed in this chapter is that zero plus noise: the
+# floor table's value and this study's mean at the largest $n$ differ by a couple of the standard deviations printed
+# beside them (themselves estimated from three repeats), and at smaller $n$ the means even change sign. With these
+# features a KID difference means something only when it is many of those standard deviations; the damage table's
+# KIDs outgrow them already at the mildest noise.
 #
 # ## Stability: a metric over training, and across seeds
 #

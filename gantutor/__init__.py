@@ -36,7 +36,7 @@ from . import diffusion
 from . import engine
 from .book import Text, find_results
 from .checkpoint import TrainingDiverged, UnsafeCheckpoint, load_checkpoint, save_checkpoint
-from .engine import StopTraining
+from .engine import StopTraining, parallel_map
 from .gan import GANHistory, sample, train_discriminator, train_gan, training_step_source
 
 __all__ = [
@@ -45,7 +45,7 @@ __all__ = [
     "GANLoss", "discriminator_loss", "generator_loss_minimax", "generator_loss_nonsaturating", "get_gan_loss",
     "MLPDiscriminator", "MLPGenerator", "ToyDiscriminator", "ToyGenerator", "count_parameters", "image_grid", "plot_gan_history", "plot_gradient_norms", "plot_snapshots",
     "scatter_2d", "show_image_rows", "show_images", "PROFILES", "Profile", "describe_environment", "get_device", "get_profile",
-    "seed_everything", "start", "with_overrides", "GANHistory", "StopTraining", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "cyclegan", "Text", "find_results", "TrainingDiverged",
+    "seed_everything", "start", "with_overrides", "GANHistory", "StopTraining", "parallel_map", "sample", "train_gan", "training_step_source", "train_discriminator", "theory", "cyclegan", "Text", "find_results", "TrainingDiverged",
     "load_checkpoint", "save_checkpoint", "PCA", "GaussianClassModel",
     "accuracy", "fit_logistic_regression", "mode_coverage", "features", "class_coverage", "classifier_score",
     "evaluate_images", "fid_from_features", "importance_sampled_log_likelihood", "kid_from_features",

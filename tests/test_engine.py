@@ -94,3 +94,40 @@ def test_a_new_family_plugs_in_as_one_step():
     run = engine.fit(MeanStep(), steps=50, snapshots=2, progress="off")
     assert run.record.shape == (50, 1) and run.record[-1, 0] < 1e-6
     assert run.snapshot_steps == [0, 50] and float(run.snapshots[-1]) == pytest.approx(3.0, abs=1e-3)
+
+
+def _toy_run(seed):
+    gt.seed_everything(seed)
+    G, D = gt.ToyGenerator(latent_dim=2, hidden=16, depth=2), gt.ToyDiscriminator(hidden=16, depth=2)
+    data = gt.sample_ring(512, generator=torch.Generator().manual_seed(seed))
+    hist = gt.train_gan(G, D, gt.TensorBatches(data, batch_size=64, seed=seed), steps=15, seed=seed, progress="off")
+    return G, hist
+
+
+def test_parallel_map_returns_the_serial_results_in_order():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)          # the workers' setting, so the serial reference rounds the same way
+    try:
+        serial = [_toy_run(seed) for seed in range(3)]
+    finally:
+        torch.set_num_threads(threads)
+    parallel = gt.parallel_map(_toy_run, range(3), workers=2)
+    assert len(parallel) == 3
+    for (g_s, h_s), (g_p, h_p) in zip(serial, parallel):
+        assert torch.equal(h_s.d_loss, h_p.d_loss) and torch.equal(h_s.g_loss, h_p.g_loss)
+        for a, b in zip(g_s.state_dict().values(), g_p.state_dict().values()):
+            assert torch.equal(a, b)
+    assert len({float(h.d_loss[0]) for _, h in parallel}) == 3     # the seeds differ
+
+
+def _fails(x):
+    raise ValueError(f"item {x} is bad")
+
+
+def test_parallel_map_raises_the_workers_error_and_checks_its_options():
+    with pytest.raises(ValueError, match="item 1 is bad"):
+        gt.parallel_map(_fails, [1, 2], workers=2)
+    with pytest.raises(ValueError, match="positive integer"):
+        gt.parallel_map(abs, [1], workers=0)
+    assert gt.parallel_map(abs, [-1, -2], workers=1) == [1, 2]
+    assert gt.parallel_map(abs, []) == []
