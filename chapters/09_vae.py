@@ -251,16 +251,18 @@ for name, k in [("VAE (k = 1)", 1), ("IWAE (k = 5)", 5)]:
                  f"{short[name]['elbo']:.2f}", f"{short[name]['nll']:.2f} ± {short[name]['se']:.2f}",
                  f"{short[name]['active']}"))
 diff = short["IWAE (k = 5)"]["ll"] - short["VAE (k = 1)"]["ll"]
-glue("ch8_short_steps", P.vae_short_steps, display=False)
-glue("ch8_iwae_gain", float(diff.mean()), display=False)
-glue("ch8_iwae_gain_se", float(diff.std() / len(diff) ** 0.5), display=False)
-glue("ch8_short_vae_active", short["VAE (k = 1)"]["active"], display=False)
-glue("ch8_short_iwae_active", short["IWAE (k = 5)"]["active"], display=False)
 rows += [("Burda et al. 2016, VAE (k = 1)", "3280", "—", "86.76", "—"),
          ("Burda et al. 2016, IWAE (k = 5)", "3280", "—", "85.54", "—"),
          ("Burda et al. 2016, IWAE (k = 50)", "3280", "—", "84.78", "—")]
 head = "| model | epochs | test −ELBO | test NLL, k = " + str(P.nll_k) + " | active units |\n|---|---|---|---|---|\n"
 display(Markdown(head + "\n".join("| " + " | ".join(r) + " |" for r in rows)))
+
+# %% tags=["remove-cell"]
+glue("ch8_short_steps", P.vae_short_steps, display=False)
+glue("ch8_iwae_gain", float(diff.mean()), display=False)
+glue("ch8_iwae_gain_se", float(diff.std() / len(diff) ** 0.5), display=False)
+glue("ch8_short_vae_active", short["VAE (k = 1)"]["active"], display=False)
+glue("ch8_short_iwae_active", short["IWAE (k = 5)"]["active"], display=False)
 
 # %% [markdown]
 # The published rows are Burda et al.'s Table 1 (one stochastic layer, 50 latents; their NLL uses $k = 5000$ on all
@@ -364,14 +366,16 @@ print(f"ConvVAE: {gt.count_parameters(conv):,} parameters")
 hc = V.train_vae(conv, gt.TensorBatches(train.images, batch_size=P.vae_batch_size, seed=SEED),
                  steps=P.vae_short_steps, lr=1e-3, lr_decay=0.1, seed=SEED, desc="ConvVAE")
 conv_elbo = -V.evaluate_bound(conv, xs, seed=SEED)["bound"]
-glue("ch8_conv_elbo", conv_elbo, display=False)
-glue("ch8_conv_seconds", hc.seconds, display=False)
-glue("ch8_mlp_short_elbo", short["VAE (k = 1)"]["elbo"], display=False)
 print(f"test -ELBO after {P.vae_short_steps} steps: ConvVAE {conv_elbo:.2f}, MLP VAE {short['VAE (k = 1)']['elbo']:.2f}")
 fig, axes = plt.subplots(1, 2, figsize=(8, 4))
 gt.show_images(V.sample_vae(conv, 36, seed=SEED) * 2 - 1, nrow=6, ax=axes[0], title="ConvVAE samples")
 gt.show_images(V.reconstruct(conv, x_test[:36]) * 2 - 1, nrow=6, ax=axes[1], title="ConvVAE reconstructions")
 plt.tight_layout(); plt.show()
+
+# %% tags=["remove-cell"]
+glue("ch8_conv_elbo", conv_elbo, display=False)
+glue("ch8_conv_seconds", hc.seconds, display=False)
+glue("ch8_mlp_short_elbo", short["VAE (k = 1)"]["elbo"], display=False)
 
 # %% [markdown]
 # After {glue:text}`ch8_short_steps` steps ({glue:text}`ch8_conv_seconds:.0f` s) the convolutional VAE reaches a

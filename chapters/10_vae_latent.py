@@ -136,7 +136,6 @@ for beta in BETAS:
     ev = V.evaluate_bound(m, x_test, seed=SEED)
     sweep[beta] = {"model": m, "recon": ev["recon"], "kl": ev["kl"], "elbo": ev["bound"],
                    "active": V.active_units(m, x_test)[0], "kl_dims": V.vae_terms(m, x_test)["kl_dims"].mean(0).detach().cpu()}
-glue("ch9_beta_steps", STEPS_B, display=False)
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 axes[0].plot([sweep[b]["kl"] for b in BETAS], [sweep[b]["recon"] for b in BETAS], "o-")
@@ -148,11 +147,16 @@ axes[1].bar([f"β={b:g}" for b in BETAS], [sweep[b]["active"] for b in BETAS])
 axes[1].set_ylabel("active latent dimensions (of 50)"); axes[1].set_title("dimensions in use")
 plt.tight_layout(); plt.show()
 
+# %% tags=["remove-cell"]
+glue("ch9_beta_steps", STEPS_B, display=False)
+
 # %%
 table = "| β | test −log p(x∣z) | test KL | test −ELBO | active units |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {b:g} | {sweep[b]['recon']:.1f} | {sweep[b]['kl']:.1f} | {-sweep[b]['elbo']:.1f} | {sweep[b]['active']} |"
     for b in BETAS)
 display(Markdown(table))
+
+# %% tags=["remove-cell"]
 for b in BETAS:
     key = str(b).replace(".", "_")
     glue(f"ch9_b{key}_kl", sweep[b]["kl"], display=False)
@@ -261,7 +265,6 @@ for name in DATA:
     asked = torch.arange(n_check) % 10
     s = V.sample_vae(m, n_check, seed=SEED, labels=asked)
     label_acc[name] = float((feat.classifier_outputs(s * 2 - 1, name)[1].argmax(1) == asked).float().mean())
-    glue(f"ch9_cvae_{name.replace('-', '_')}_acc", 100 * label_acc[name], display=False)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 7.2))
 z = torch.randn(8, 16, generator=torch.Generator().manual_seed(SEED + 3))
@@ -274,6 +277,10 @@ for ax, name in zip(axes, DATA):
     for spine in ax.spines.values():
         spine.set_visible(False)
 plt.tight_layout(); plt.show()
+
+# %% tags=["remove-cell"]
+for name in DATA:
+    glue(f"ch9_cvae_{name.replace('-', '_')}_acc", 100 * label_acc[name], display=False)
 
 # %% [markdown]
 # The fixed classifier of {numref}`chapter %s <ch-evaluation>` agrees with the requested class for {glue:text}`ch9_cvae_mnist_acc:.1f`% of the
@@ -309,6 +316,8 @@ rows = [f"| {k} | {s['fid']:.2f} | {s['fid'] / floor:.0f}× | {s['precision']:.3
         f"{s['classes_covered']} |" for k, s in scores.items()]
 display(Markdown("| model | FID | FID / floor | precision | recall | classes ≥ 1% |\n|---|---|---|---|---|---|\n"
                  + "\n".join(rows)))
+
+# %% tags=["remove-cell"]
 for k, key in zip(scores, ["vae", "gan"]):
     for m in ("precision", "recall", "fid"):
         glue(f"ch9_{key}_{m}", scores[k][m], display=False)

@@ -231,7 +231,11 @@ glue("a1_ttq_state", gt.Text(
 # 3. On a GPU leave `fast=None` (fused Adam); try `fast=True` for larger models or batches, where bf16 pays. On a CPU
 #    try `fast=True` and keep it if the benchmark says it helps *your* CPU:
 #    `python -m gantutor.bench --models mlp-gan --loops gantutor,gantutor-fast`.
-# 4. Measure before and after, with warm-up and repeats — never from a single timed step.
+# 4. Many small runs (seeds, variants, toy models) on a CPU: a network of a few hundred units keeps only one core
+#    busy, so train them side by side, one per core, with `gt.parallel_map(train_one, jobs)` — each worker uses one
+#    thread, and the results equal a one-thread run of the same job bit for bit. {numref}`Chapter %s
+#    <ch-gan-variants>` trains its 78 toy GANs this way.
+# 5. Measure before and after, with warm-up and repeats — never from a single timed step.
 #
 # :::{admonition} Try it yourself
 # :class: seealso

@@ -210,14 +210,16 @@ def best(dist):
                max(len(runs.get((c, dist), [])), 1))
 
 
+base = [100 * r["curve"][-1][2] for r in runs[("ns-128", "ring")]]
+decay = [100 * r["curve"][-1][2] for r in runs[("ns-128-decay", "ring")]]
+
+# %% tags=["remove-cell"]
 for dist in ("ring", "grid"):
     b = best(dist)
     hq = [100 * r["curve"][-1][2] for r in runs[(b, dist)]]
     glue(f"a5_best_{dist}", gt.Text(b), display=False)
     glue(f"a5_best_{dist}_hq", sum(hq) / len(hq), display=False)
     glue(f"a5_best_{dist}_modes", sum(r["curve"][-1][1] for r in runs[(b, dist)]) / len(hq), display=False)
-base = [100 * r["curve"][-1][2] for r in runs[("ns-128", "ring")]]
-decay = [100 * r["curve"][-1][2] for r in runs[("ns-128-decay", "ring")]]
 
 # %% tags=["remove-cell"]
 glue("a5_sweep_steps", steps, display=False)
@@ -259,6 +261,8 @@ for (config, dist), c in sorted(curves.items()):
     rows.append(f"| `{config}` | {dist} | {step:,} | {modes} of {8 if dist == 'ring' else 25} | {100 * hq:.1f} |")
 display(Markdown("| recipe | distribution | last evaluated step | modes | high-quality % |\n|---|---|---|---|---|\n"
                  + "\n".join(rows)))
+
+# %% tags=["remove-cell"]
 for dist in ("ring", "grid"):
     best_c = max((k for k in curves if k[1] == dist), key=lambda k: (curves[k][-1][2], curves[k][-1][1]))
     glue(f"a5_long_best_{dist}", gt.Text(best_c[0]), display=False)

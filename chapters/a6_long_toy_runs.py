@@ -61,7 +61,7 @@ P = gt.get_profile()
 print(gt.describe_environment(P, gt.get_device()), "(this page only reads records)")
 STEPS = gt.PROFILES["cpu"].variant_steps            # the budget of chapter 6's stored table
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "hide-input"]
 RECORDS = ("toy_bn_100k.json", "toy_bn_200k.json", "toy_bn_pac2_200k.json")
 RECIPES = {"bn-128-decay": ("BatchNorm generator + decay", "bn"),           # config: (name in the table, glue prefix)
            "bn-pac2-128-decay": ("BatchNorm generator + decay + packing (PacGAN2)", "pac")}
