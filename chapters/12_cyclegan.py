@@ -170,7 +170,7 @@ glue("ch9c_blocks", P.cyclegan_blocks, display=False)
 glue("ch9c_train_seconds", hist.seconds, display=False)
 
 # %% mystnb={"figure": {"caption": "Training curves of the CycleGAN (moving averages): left, the least-squares losses of the two discriminators and of the generators; right, the unweighted L1 cycle and identity terms.", "name": "fig-ch9c-curves"}}
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
 window = max(1, P.cyclegan_steps // 50)
 smooth = lambda v: torch.nn.functional.avg_pool1d(v.view(1, 1, -1), window, stride=1).flatten()
 for name in ("d_a", "d_b", "g_adv"):
@@ -178,7 +178,7 @@ for name in ("d_a", "d_b", "g_adv"):
 for name in ("cycle", "identity"):
     axes[1].plot(smooth(hist.column(name)), label=name + " (L1, unweighted)")
 for ax, title in zip(axes, ("adversarial losses (least squares)", "cycle and identity terms")):
-    ax.set_xlabel("step"); ax.set_title(title); ax.legend(fontsize=8); ax.grid(alpha=0.3)
+    ax.set_xlabel("step"); ax.set_title(title); ax.legend(fontsize=10); ax.grid(alpha=0.3)
 plt.tight_layout(); plt.show()
 
 

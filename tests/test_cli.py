@@ -301,3 +301,37 @@ def test_flow_reference_run_scores_the_unconditional_and_the_guided_model(tmp_pa
     again = reference.score(G, "flow", torch.device("cpu"))
     assert again["flow_reference.fid_over_floor"] == pytest.approx(record["metrics"]["flow_reference.fid_over_floor"],
                                                                    rel=1e-6)
+
+
+def test_toy_diffusion_record_holds_every_run_and_matches_a_run_in_this_process(tmp_path, capsys):
+    from gantutor.book import toys
+
+    out = tmp_path / "toy.json"
+    assert main(["toy-diffusion", "--steps", "6", "--hidden", "8", "--depth", "1", "--seeds", "2",
+                 "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert record["command"].startswith("python -m gantutor toy-diffusion --steps 6")
+    assert len(record["runs"]) == 2 * 2 * 2 and {r["objective"] for r in record["runs"]} == {"ddpm", "flow"}
+    rows = [r for r in record["runs"] if (r["objective"], r["dist"]) == ("flow", "grid")]
+    mean, sd = record["summary"]["flow"]["grid"]["high_quality"]
+    assert mean == pytest.approx(sum(r["high_quality"] for r in rows) / 2)
+    assert all(r["modes"] == 25 for r in rows) and all(0 <= r["high_quality"] <= 1 for r in rows)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                     # the workers' setting
+    try:
+        again = toys.train_one(("ddpm", "ring", 1, 6, 8, 1))
+    finally:
+        torch.set_num_threads(threads)
+    stored = next(r for r in record["runs"] if (r["objective"], r["dist"], r["seed"]) == ("ddpm", "ring", 1))
+    assert {k: v for k, v in again.items() if k != "seconds"} == {k: v for k, v in stored.items() if k != "seconds"}
+    with pytest.raises(SystemExit):
+        main(["toy-diffusion", "--steps", "0", "--out", str(out)])
+    assert "--steps must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="No toy distribution"):
+        toys.toy("spiral")
+    cell = lambda modes, hq: {"covered": [modes, 0.0], "high_quality": [hq, 0.0]}
+    assert toys.verdict({"flow": {"ring": cell(8, 0.96), "grid": cell(25, 0.91)}}, "flow").startswith("both toys meet")
+    short = toys.verdict({"ddpm": {"ring": cell(8, 0.96), "grid": cell(24.7, 0.8)}}, "ddpm")
+    assert "the grid misses (24.7 of 25 modes and 80.0 % high-quality against 90 %)" in short and "ring misses" not in short
+    with pytest.raises(ValueError, match="no 'flow' runs"):
+        toys.verdict({"ddpm": {}}, "flow")

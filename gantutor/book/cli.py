@@ -477,7 +477,28 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/augmentation.json)")
     a.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     a.set_defaults(func=cmd_augment)
+    y = sub.add_parser("toy-diffusion", help="longer runs of the diffusion chapters' 2-D toy denoisers, over seeds",
+                       description="Train the DDPM and flow-matching toy denoisers of the diffusion chapters "
+                                   "(gantutor.book.toys) on the ring and the grid for more steps, on the CPU's "
+                                   "cores side by side, score them with the PacGAN protocol and write "
+                                   "results/cpu/toy_diffusion_STEPS.json.")
+    y.add_argument("--steps", type=int, default=32000, help="training steps per run (default 32000)")
+    y.add_argument("--hidden", type=int, default=256, help="units per hidden layer (default 256; the chapters' 128)")
+    y.add_argument("--depth", type=int, default=4, help="hidden layers (default 4; the chapters' 3)")
+    y.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per objective and distribution (default 3)")
+    y.add_argument("--out", default=None, help="record path (default: results/cpu/toy_diffusion_STEPS.json)")
+    y.set_defaults(func=cmd_toy_diffusion)
     return p
+
+
+def cmd_toy_diffusion(args) -> int:
+    from . import toys
+
+    out = Path(args.out or f"results/cpu/toy_diffusion_{args.steps}.json")
+    toys.run(args.steps, args.hidden, args.depth, args.seeds, out,
+             command=f"python -m gantutor toy-diffusion --steps {args.steps} --hidden {args.hidden} "
+                     f"--depth {args.depth} --seeds {args.seeds} --out {out}")
+    return 0
 
 
 def cmd_augment(args) -> int:
