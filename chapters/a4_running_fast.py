@@ -76,8 +76,9 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 # ## Images per second
 #
 # For each model the benchmark runs a few untimed warm-up steps, then {glue:text}`a1_repeats` timed blocks of
-# {glue:text}`a1_steps` steps per loop, interleaved so that a noisy machine slows every loop alike, and reports the
-# median. `tutorial-tensors` is the tutorial's step with the data already on the device, and `gantutor[...]` is
+# {glue:text}`a1_steps` steps per loop, interleaved so that a noisy machine slows every loop alike, and reports each
+# loop's best block (its least disturbed measurement); the ratios are taken between best blocks, and a loop whose
+# blocks differ by more than ×2 is flagged as noisy. `tutorial-tensors` is the tutorial's step with the data already on the device, and `gantutor[...]` is
 # gantutor's loop with only the named techniques, so each one's share can be read off.
 
 # %%
@@ -235,7 +236,15 @@ glue("a1_ttq_state", gt.Text(
 #    busy, so train them side by side, one per core, with `gt.parallel_map(train_one, jobs)` — each worker uses one
 #    thread, and the results equal a one-thread run of the same job bit for bit. {numref}`Chapter %s
 #    <ch-gan-variants>` trains its 78 toy GANs this way.
-# 5. Measure before and after, with warm-up and repeats — never from a single timed step.
+# 5. Large batches on a Linux CPU (sampling 1,000 images, scoring 10,000): each layer's output is a block of tens of
+#    MiB, and glibc's `malloc` maps every such block afresh from the system and returns it when it is freed, so the
+#    process spends much of its time in the kernel, filling new pages. `import gantutor` therefore tells glibc to
+#    keep freed memory for reuse (module `gantutor.allocator`; the numbers computed do not change, the process may
+#    hold up to 1 GiB more). `python -m gantutor.bench --allocator` times flow sampling and classifier scoring
+#    under both settings, each block in a fresh process, and checks that both give the same numbers; the record
+#    `results/cpu/bench_allocator.json` holds a run on a 2-core virtual machine. Set `GANTUTOR_MALLOC=system`
+#    before the import to keep the C library's defaults.
+# 6. Measure before and after, with warm-up and repeats — never from a single timed step.
 #
 # :::{admonition} Try it yourself
 # :class: seealso

@@ -16,6 +16,9 @@ the subpackage :mod:`gantutor.book`; ``gt.exercises``, ``gt.widgets``, ... reach
 
 __version__ = "0.1.0"
 
+from . import allocator
+
+allocator.configure()   # GANTUTOR_MALLOC: "keep" (default on Linux) or "system"; see gantutor.allocator
 from .data import (DatasetNotFoundError, ImageData, TensorBatches, data_root, grid_centers, load_fashion_mnist,
                    load_images, load_mnist, ring_centers, sample_grid, sample_ring)
 from .classic import PCA, GaussianClassModel, accuracy, fit_logistic_regression

@@ -35,6 +35,12 @@ model alike.
 ``--time-to-quality`` instead trains the DCGAN with gantutor's default settings for this device and reports the
 wall-clock training time until its classifier-feature FID (chapter 5) is within ``--target`` times the
 real-vs-real floor, evaluating every ``--eval-every`` steps (evaluation time excluded), up to ``--max-seconds``.
+
+``--allocator`` instead times the CPU's large-batch work (sampling ``--images`` images from the flow chapter's U-Net,
+the shipped classifier's outputs for as many images) and 20 DCGAN training steps of 128 images under each setting
+of :mod:`gantutor.allocator`, each
+block in a fresh process (the setting is fixed when a process starts), round-robin over ``--repeats`` rounds, and
+checks that both settings give the same numbers.
 """
 
 from __future__ import annotations
@@ -231,11 +237,11 @@ class _Loop:
 def environment(device: torch.device) -> dict:
     import torchvision
 
-    from .. import __version__
+    from .. import __version__, allocator
 
     info = {"device": str(device), "torch": torch.__version__, "torchvision": torchvision.__version__,
             "gantutor": __version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine()}
+            "cpu": platform.processor() or platform.machine(), "allocator": allocator.state}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info
@@ -337,6 +343,94 @@ def format_model(model: str, entry: dict) -> str:
     return "\n".join(lines)
 
 
+#: The large-batch work of every chapter on the CPU, timed under each allocator setting (``--allocator``).
+ALLOCATOR_WORK = ("flow-sampling", "classifier-features", "dcgan-training")
+#: The training work's (batch size, steps) per block: the book's DCGAN batch, float32.
+TRAINING_BLOCK = (128, 20)
+
+
+def allocator_block(work: str, images: int, steps: int) -> dict:
+    """One untimed and one timed block of ``work`` in this process: sampling ``images`` images from the flow
+    chapter's U-Net (untrained, ``steps`` Euler steps), the shipped classifier's outputs for ``images`` images, or
+    ``steps`` DCGAN training steps on batches of ``images`` images.
+    Returns the seconds, this process's allocator setting and a checksum of the output."""
+    from .. import allocator, features
+    from ..diffusion import sample_flow
+    from ..models.unet import UNet
+
+    if work not in ALLOCATOR_WORK:
+        raise ValueError(f"Unknown work {work!r}; choose from {', '.join(ALLOCATOR_WORK)}.")
+    torch.manual_seed(0)
+    if work == "flow-sampling":
+        net = UNet((16, 32, 32), num_classes=10)
+        run = lambda: sample_flow(net, images, steps=steps, labels=torch.full((images,), 10), seed=0)
+    elif work == "classifier-features":
+        x = torch.rand(images, 1, 28, 28, generator=torch.Generator().manual_seed(0)) * 2 - 1
+        run = lambda: features.classifier_outputs(x)[1]
+    else:
+        from ..data import TensorBatches
+        from ..gan import train_gan
+
+        G, D = build("dcgan", torch.device("cpu"))
+        batches = TensorBatches(torch.rand(4 * images, 1, 28, 28) * 2 - 1, batch_size=images, seed=0)
+        run = lambda: train_gan(G, D, batches, steps=steps, progress="off", fast=False).d_loss
+    run()
+    start = time.perf_counter()
+    out = run()
+    return {"seconds": time.perf_counter() - start, "allocator": allocator.state,
+            "checksum": float(out.double().sum())}
+
+
+def _allocator_child(choice: str, work: str, images: int, steps: int) -> dict:
+    """:func:`allocator_block` in a fresh Python process started with ``GANTUTOR_MALLOC=choice``."""
+    import os
+    import subprocess
+
+    code = ("import json, sys; from gantutor.book.bench import allocator_block; "
+            "print(json.dumps(allocator_block(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))))")
+    done = subprocess.run([sys.executable, "-c", code, work, str(images), str(steps)], capture_output=True,
+                          text=True, env={**os.environ, "GANTUTOR_MALLOC": choice})
+    if done.returncode != 0:
+        raise RuntimeError(f"the {choice!r} allocator process failed:\n{done.stderr.strip()[-2000:]}")
+    block = json.loads(done.stdout.strip().splitlines()[-1])
+    if block["allocator"] != choice:
+        raise RuntimeError(f"a process started with GANTUTOR_MALLOC={choice} used {block['allocator']!r}.")
+    return block
+
+
+def allocators(work=ALLOCATOR_WORK, *, images: int = 1000, steps: int = 5, repeats: int = 3,
+               training: tuple[int, int] = TRAINING_BLOCK, log=print) -> dict:
+    """Images/s of each piece of ``work`` under each allocator setting of :mod:`gantutor.allocator`. The setting is
+    fixed when a process starts, so every block runs in a fresh process, round-robin (keep, system, keep, system,
+    ...); best, median and spread as for the loops, and whether both settings gave the same numbers."""
+    from .. import allocator
+
+    if images <= 0 or steps <= 0 or repeats <= 0:
+        raise ValueError(f"images, steps and repeats must be positive, got {images}, {steps}, {repeats}.")
+    result = {"environment": environment(torch.device("cpu")),
+              "settings": {"images": images, "steps": steps, "repeats": repeats, "training_block": list(training),
+                           "choices": list(allocator.CHOICES)},
+              "work": {}}
+    for w in work:
+        size, n = training if w == "dcgan-training" else (images, steps)
+        blocks = {c: [] for c in allocator.CHOICES}
+        for _ in range(repeats):
+            for choice in allocator.CHOICES:
+                blocks[choice].append(_allocator_child(choice, w, size, n))
+        per_block = size * n if w == "dcgan-training" else size
+        entry = {c: block_summary([b["seconds"] for b in blocks[c]], 1, per_block) for c in allocator.CHOICES}
+        result["work"][w] = {"allocators": entry,
+                             "speedup_keep_vs_system": entry["keep"]["images_per_s"] / entry["system"]["images_per_s"],
+                             "same_numbers": len({b["checksum"] for bs in blocks.values() for b in bs}) == 1,
+                             "noisy": any(e["noisy"] for e in entry.values())}
+        r = result["work"][w]
+        log(f"{w}: " + ", ".join(f"{c} {e['images_per_s']:.0f} images/s (median {e['images_per_s_median']:.0f}, "
+                                 f"spread ×{e['spread']:.2f})" for c, e in entry.items())
+            + f"; keep/system ×{r['speedup_keep_vs_system']:.2f}; same numbers: {r['same_numbers']}"
+            + ("  NOISY: re-run on a quieter machine" if r["noisy"] else ""))
+    return result
+
+
 def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60.0, eval_every: int = 250,
                     n_eval: int = 10000, batch_size: int = 128, fast=None, log=print) -> dict:
     """Train the DCGAN on MNIST until its FID is within ``target`` × the real-vs-real floor or ``max_seconds`` of
@@ -403,10 +497,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=3.0, help="FID target as a multiple of the floor")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="training-time budget for --time-to-quality")
     parser.add_argument("--eval-every", type=int, default=250)
+    parser.add_argument("--allocator", action="store_true",
+                        help="instead: flow sampling and classifier scoring under each allocator setting "
+                             "(gantutor.allocator), --repeats fresh processes each")
+    parser.add_argument("--images", type=int, default=1000,
+                        help="images per block with --allocator (the training work: 20 steps of 128)")
     parser.add_argument("--out", default="bench.json", help="JSON file to write (default bench.json)")
     args = parser.parse_args(argv)
     try:
-        if args.time_to_quality:
+        if args.allocator:
+            result = allocators(images=args.images, repeats=args.repeats)
+        elif args.time_to_quality:
             result = time_to_quality(device=args.device, target=args.target, max_seconds=args.max_seconds,
                                      eval_every=args.eval_every, batch_size=args.batch_size)
             state = (f"reached in {result['seconds_to_target']:.1f} s of training" if result["reached"] else
