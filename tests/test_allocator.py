@@ -1,5 +1,6 @@
 """gantutor.allocator: glibc's settings for large CPU tensors, and the benchmark that compares them."""
 
+import json
 import os
 import subprocess
 import sys
@@ -62,10 +63,16 @@ def test_allocator_bench_alternates_fresh_processes_and_flags_noise(monkeypatch)
 
 @needs_glibc
 def test_both_settings_compute_the_same_numbers():
-    result = bench.allocators(images=16, steps=1, repeats=1, training=(8, 2), log=lambda line: None)
-    assert set(result["work"]) == set(bench.ALLOCATOR_WORK)
-    assert all(w["same_numbers"] for w in result["work"].values())
-    assert result["environment"]["allocator"] == "keep"
+    """Each piece of the benchmark's work in this process (allocator "keep") and in one started with "system"."""
+    sizes = {"flow-sampling": (16, 1), "classifier-features": (16, 1), "dcgan-training": (8, 2)}
+    here = [bench.allocator_block(w, *sizes[w]) for w in bench.ALLOCATOR_WORK]
+    code = ("import json; from gantutor.book.bench import allocator_block as block; "
+            f"print(json.dumps([block(w, *s) for w, s in {sizes!r}.items()]))")
+    env = {**os.environ, "GANTUTOR_MALLOC": "system"}
+    there = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                      check=True).stdout.strip().splitlines()[-1])
+    assert {b["allocator"] for b in here} == {"keep"} and {b["allocator"] for b in there} == {"system"}
+    assert [b["checksum"] for b in here] == [b["checksum"] for b in there]
 
 
 def test_unknown_work_is_refused():
