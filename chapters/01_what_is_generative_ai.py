@@ -10,7 +10,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU. The stored run below used profile **{run}`profile`** on **{run}`device`**
+# Runs on a laptop CPU. The run below used the **{run}`profile`** profile on **{run}`device`**
 # and took {run}`seconds` s from first cell to last.
 # :::
 #
@@ -87,7 +87,7 @@ glue("acc_gen", 100 * acc_gen, display=False)
 glue("acc_dis", 100 * acc_dis, display=False)
 
 # %% [markdown]
-# Both classify the {glue:text}`n_test` test digits: {glue:text}`acc_gen:.1f`% correct for the generative model and
+# Both classify the {glue:text}`n_test:,.0f` test digits: {glue:text}`acc_gen:.1f`% correct for the generative model and
 # {glue:text}`acc_dis:.1f`% for the discriminative one. Only one of them can do the next thing. The generative
 # model is a distribution over codes, so we draw new codes $z \sim \mathcal{N}(\mu_y, \Sigma_y)$ and decode them
 # back into images:
@@ -284,7 +284,7 @@ plt.show()
 # ## The adversarial loop on a toy distribution
 #
 # Here is the whole idea at small scale: a generator and a discriminator, each a three-layer network, trained
-# against each other on the 8-Gaussian ring for {glue:text}`toy_steps` steps. The training loop is
+# against each other on the 8-Gaussian ring for {glue:text}`toy_steps:,.0f` steps. The training loop is
 # `gantutor.train_gan`; the next chapter goes through it line by line.
 
 # %%

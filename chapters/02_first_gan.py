@@ -8,7 +8,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`**: {glue:text}`gan_steps`
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`**: {glue:text}`gan_steps:,.0f`
 # training steps in {glue:text}`train_seconds:.0f` s, {run}`seconds` s for the whole notebook. On a
 # laptop CPU the `cpu` profile takes minutes; with a GPU, the `gpu` profile trains longer and gives sharper digits.
 # :::
@@ -274,8 +274,8 @@ print(gt.training_step_source())
 #
 # ## Training
 #
-# Now the real run: {glue:text}`gan_steps` steps with batches of {glue:text}`batch_size` from
-# {glue:text}`n_train` images (about {glue:text}`epochs:.1f` passes over the data), using the non-saturating
+# Now the real run: {glue:text}`gan_steps:,.0f` steps with batches of {glue:text}`batch_size` from
+# {glue:text}`n_train:,.0f` images (about {glue:text}`epochs:.1f` passes over the data), using the non-saturating
 # generator loss. Sixty-four fixed noise vectors are pushed through $G$ at evenly spaced steps so that we can
 # watch the same "people" learn to write.
 
@@ -308,7 +308,7 @@ plt.show()
 
 # %% [markdown]
 # How many are recognisable, and are the digits balanced? The fixed MNIST classifier of the evaluation chapter
-# answers with two numbers over {glue:text}`n_scored` samples: the **{term}`confident-class rate`** (its top class
+# answers with two numbers over {glue:text}`n_scored:,.0f` samples: the **{term}`confident-class rate`** (its top class
 # probability is at least 0.9) and the largest class share; FID (introduced there) is given as a multiple of the
 # real-vs-real floor.
 

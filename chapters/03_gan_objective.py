@@ -9,8 +9,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU in about a minute. The stored run used profile **{run}`profile`** on
-# **{run}`device`** and took {run}`seconds` s.
+# Runs on a laptop CPU in about a minute. The outputs on this page come from the **{run}`profile`** profile, run on
+# **{run}`device`** in {run}`seconds` s.
 # :::
 
 # %%
@@ -88,7 +88,7 @@ print(f"V(D*, G) = {v_star.item():.6f}; moving D by -0.02 / +0.02 lowers it to "
 # **Check 2** — a real discriminator (a small network, trained with the BCE loss against samples from this fixed
 # $p_g$) should approach $D^*$ where there are data to learn from:
 
-# %% mystnb={"figure": {"caption": "Blue and orange: the two densities. Dashed green: $D^*$ from the formula. Red: a network trained for\n{glue:text}`d_net_steps` steps on samples only. Look at where they agree \u2014 wherever either density has mass (the\nlargest gap there is {glue:text}`d_net_gap:.3f`) \u2014 and where they do not: in the far tails, where neither\ndistribution ever puts a sample, the network has nothing to learn from and extrapolates.", "name": "fig-ch3-1"}}
+# %% mystnb={"figure": {"caption": "Blue and orange: the two densities. Dashed green: $D^*$ from the formula. Red: a network trained for\n{glue:text}`d_net_steps:,.0f` steps on samples only. Look at where they agree \u2014 wherever either density has mass (the\nlargest gap there is {glue:text}`d_net_gap:.3f`) \u2014 and where they do not: in the far tails, where neither\ndistribution ever puts a sample, the network has nothing to learn from and extrapolates.", "name": "fig-ch3-1"}}
 def sample_data(n):
     comp = torch.randint(0, 2, (n,))
     return (torch.tensor([-2.0, 2.0])[comp] + 0.6 * torch.randn(n)).unsqueeze(1).to(device)

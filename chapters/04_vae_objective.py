@@ -10,8 +10,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU in seconds; no training. The stored run used profile **{run}`profile`** on
-# **{run}`device`** and took {run}`seconds` s.
+# Runs on a laptop CPU in seconds; no training. The outputs on this page come from the **{run}`profile`** profile, run on
+# **{run}`device`** in {run}`seconds` s.
 # :::
 
 # %%
@@ -128,7 +128,7 @@ glue("kl_mc_se", se, display=False)
 glue("mc_samples", MC_SAMPLES, display=False)
 
 # %% [markdown]
-# The Monte Carlo estimate carries a standard error of {glue:text}`kl_mc_se:.4f` with {glue:text}`mc_samples`
+# The Monte Carlo estimate carries a standard error of {glue:text}`kl_mc_se:.4f` with {glue:text}`mc_samples:,.0f`
 # samples; closed forms remove that noise from the training objective entirely, which is why the KL term is always
 # computed analytically when it can be.
 #

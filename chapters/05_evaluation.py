@@ -13,9 +13,9 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
-# {run}`seconds` s. Every image metric here compares {glue:text}`n_metric` images with
-# {glue:text}`n_metric` images; the GAN runs last {glue:text}`eval_gan_steps` steps each.
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
+# {run}`seconds` s. Every image metric here compares {glue:text}`n_metric:,.0f` images with
+# {glue:text}`n_metric:,.0f` images; the GAN runs last {glue:text}`eval_gan_steps:,.0f` steps each.
 # :::
 #
 # :::{admonition} What the source articles get wrong here
@@ -201,7 +201,7 @@ plt.tight_layout(); plt.show()
 # ## The floor: real against real
 #
 # Before scoring a generator, score the data against itself. Two *different* samples of real images — here
-# {glue:text}`n_metric` training images against {glue:text}`n_metric` test images — never give FID = 0: every
+# {glue:text}`n_metric:,.0f` training images against {glue:text}`n_metric:,.0f` test images — never give FID = 0: every
 # finite sample has its own mean and covariance. This **{term}`real-vs-real floor`** (真实数据基线) is the best score any generator can
 # expect at this sample size, so the book reports every FID also as a multiple of it.
 
@@ -241,7 +241,7 @@ glue("fashion_floor_fid", fashion_floor["fid"], display=False)
 #
 # ## Calibration: damage real images on purpose
 #
-# A metric earns trust by reacting to what it claims to measure. We take the {glue:text}`n_metric` real training
+# A metric earns trust by reacting to what it claims to measure. We take the {glue:text}`n_metric:,.0f` real training
 # images and damage them in three controlled ways, each with a dial:
 #
 # * **noise** (quality): add Gaussian pixel noise of standard deviation $\sigma$ (on the $[-1, 1]$ scale);
@@ -398,7 +398,7 @@ glue("fid_bias_ratio", (by_size[sizes[0]][0].mean() / by_size[sizes[-1]][0].mean
 
 # %% [markdown]
 # With {glue:text}`fid_small_n` images per set the real-vs-real FID is {glue:text}`fid_small:.3f`; with
-# {glue:text}`fid_large_n` it is {glue:text}`fid_large:.3f` — {glue:text}`fid_bias_ratio:.1f` times smaller for
+# {glue:text}`fid_large_n:,.0f` it is {glue:text}`fid_large:.3f` — {glue:text}`fid_bias_ratio:.1f` times smaller for
 # *the same distributions*. Two rules follow: compare FIDs only at the same $n$ (and state $n$), and when only few
 # samples are affordable prefer KID, reported with its spread.
 #
@@ -414,7 +414,7 @@ glue("fid_bias_ratio", (by_size[sizes[0]][0].mean() / by_size[sizes[-1]][0].mean
 # "Stability" in article 002 is left undefined. Two measurable meanings: how much the metric moves **during** one
 # run (a run whose FID jumps around cannot be stopped at a good moment), and how much it differs **between** runs
 # that differ only in the random seed (a result from one seed may be luck). We train {numref}`chapter %s <ch-first-gan>`'s GAN
-# {glue:text}`n_seeds` times with different seeds and compute FID on {glue:text}`n_track` samples at evenly spaced
+# {glue:text}`n_seeds` times with different seeds and compute FID on {glue:text}`n_track:,.0f` samples at evenly spaced
 # steps, using `train_gan`'s `on_snapshot` hook.
 
 # %%
@@ -471,7 +471,7 @@ glue("end_d_fake", torch.tensor([h.tail_means(0.1)["d_fake"] for _, h in runs]).
 print("final FID per seed:", [round(v, 2) for v in final.tolist()])
 
 # %% [markdown]
-# After {glue:text}`eval_gan_steps` steps the final FID is {glue:text}`final_fid_mean:.1f` ±
+# After {glue:text}`eval_gan_steps:,.0f` steps the final FID is {glue:text}`final_fid_mean:.1f` ±
 # {glue:text}`final_fid_std:.1f` (mean ± standard deviation over {glue:text}`n_seeds` seeds; from
 # {glue:text}`final_fid_min:.1f` to {glue:text}`final_fid_max:.1f`; real against real at this sample size:
 # {glue:text}`track_floor:.2f`). Over the second half of each run FID still
@@ -486,7 +486,7 @@ print("final FID per seed:", [round(v, 2) for v in final.tolist()])
 #
 # ## The book's models, side by side
 #
-# The same metrics, the same {glue:text}`n_metric` real test images and {glue:text}`n_metric` samples from each
+# The same metrics, the same {glue:text}`n_metric:,.0f` real test images and {glue:text}`n_metric:,.0f` samples from each
 # model. The classical baseline is {numref}`chapter %s <ch-what-is-generative-ai>`'s generative classifier: a Gaussian per class in a 50-dimensional PCA
 # code, decoded back to pixels. The later chapters' models follow in a second table.
 
@@ -538,7 +538,7 @@ for ax, (title, x) in zip(axes, [("real test images", test_n[:36]), ("PCA + Gaus
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# Reading the table with the calibration in mind: after {glue:text}`eval_gan_steps` steps the GAN's FID is
+# Reading the table with the calibration in mind: after {glue:text}`eval_gan_steps:,.0f` steps the GAN's FID is
 # {glue:text}`gan_ratio_mean:.0f` times the floor on average ({glue:text}`gan_ratio_best:.0f` for the best seed).
 # Its precision, {glue:text}`gan_precision:.2f`, is close to real data's ({glue:text}`floor_precision:.2f`), but its
 # recall is
@@ -565,7 +565,7 @@ plt.tight_layout(); plt.show()
 # ```{model-scores}
 # ```
 #
-# The MLP GAN row is {numref}`chapter %s <ch-first-gan>`'s run, trained longer than this chapter's {glue:text}`eval_gan_steps`-step GANs
+# The MLP GAN row is {numref}`chapter %s <ch-first-gan>`'s run, trained longer than this chapter's {glue:text}`eval_gan_steps:,.0f`-step GANs
 # above. A VAE's rows need one word of care. Its FID scores the decoder's means, the smooth images a VAE is usually shown
 # by; its CAS is measured on its samples, binary images drawn from those means, because a classifier trained on the
 # means learns blurred digits ({numref}`chapter %s <ch-applications>` measures both).

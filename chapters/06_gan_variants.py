@@ -13,9 +13,9 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s: {glue:text}`n_variants` variants × 2 distributions × {glue:text}`n_seeds`
-# seeds, {glue:text}`variant_steps` generator steps each; on a CPU the runs train side by side, one per core.
+# seeds, {glue:text}`variant_steps:,.0f` generator steps each; on a CPU the runs train side by side, one per core.
 # :::
 #
 # :::{admonition} What the source articles get wrong here
@@ -52,7 +52,7 @@ print(gt.describe_environment(P, device))
 # The two distributions of {numref}`chapter %s <ch-what-is-generative-ai>`: the 8-Gaussian **ring** (radius 2, each mode with standard deviation
 # $\sigma = 0.02$) and the 25-Gaussian **grid** (modes at $\{-4, -2, 0, 2, 4\}^2$, $\sigma = 0.05$). We use the
 # protocol of PacGAN (Lin et al., 2018, Table 1), which lets us put our numbers next to theirs: draw
-# {glue:text}`n_eval` samples; a sample is **high-quality** if it lies within $3\sigma$ of its nearest mode; a mode
+# {glue:text}`n_eval:,.0f` samples; a sample is **high-quality** if it lies within $3\sigma$ of its nearest mode; a mode
 # is **captured** if at least one high-quality sample lies at it. A generator that covers every mode but smears
 # samples between them scores high on modes and low on quality; one that collapses onto a few modes scores the
 # opposite.
@@ -104,7 +104,7 @@ for name, (sampler, centers, std) in TOY.items():
 # discriminator that trains five times as often — a deliberately overpowered discriminator. Finally, **learning-rate
 # decay** changes neither loss nor network: `gt.train_gan(..., lr_decay=True)` lowers both learning rates linearly
 # from 2e-4 at the first step to nearly zero at the last, so that the generator can settle on the modes it has found
-# instead of being shaken off them by constant-size steps. The last two rows change the **generator**: PacGAN's
+# instead of being shaken off them by constant-size steps. The last three rows change the **generator**: PacGAN's
 # released code (after ALI) builds it from Linear → **{term}`batch normalisation`** (批归一化) → ReLU blocks,
 # `gt.ToyGenerator(batch_norm=True)`, where ours uses Linear → LeakyReLU. Batch normalisation rescales each hidden
 # unit to zero mean and unit variance over the batch, so every unit keeps switching on for part of the noise space
@@ -211,7 +211,7 @@ glue("best_grid_hq", 100 * stats(best_grid, "grid", "high_quality")[0], display=
 
 # %% [markdown]
 # The table: mean ± standard deviation over {glue:text}`n_seeds` seeds of the modes captured and the percentage of
-# high-quality samples, each from {glue:text}`n_eval` samples after {glue:text}`variant_steps` generator steps.
+# high-quality samples, each from {glue:text}`n_eval:,.0f` samples after {glue:text}`variant_steps:,.0f` generator steps.
 # The two italic rows are the published PacGAN numbers, from much longer training with larger networks — for
 # orientation, not a like-for-like comparison (a GPU sweep with a longer budget, and what PacGAN's released
 # configuration trains for, are in {doc}`a5_gpu_runs`). In this run the best ring result is **{glue:text}`best_ring`**
@@ -359,7 +359,7 @@ glue("dfake_vanilla", tails["GAN, non-saturating"].tail_means(0.2)["d_fake"], di
 #   ({doc}`a6_long_toy_runs`): a ranking after a short budget does not predict the ranking after a long one.
 #
 # None of these numbers reaches the published ones: the variants that capture most modes put few samples
-# within $3\sigma$ of a mode after {glue:text}`variant_steps` steps; the samples are smeared along the ring and
+# within $3\sigma$ of a mode after {glue:text}`variant_steps:,.0f` steps; the samples are smeared along the ring and
 # across the grid (the figure above). Precise modes need much longer training: {doc}`a6_long_toy_runs` follows the
 # BatchNorm recipe, without and with packing, for many more steps on a CPU, and the GPU runs in {doc}`a5_gpu_runs` do the same for the other
 # recipes.
@@ -413,7 +413,7 @@ glue("tail_verdict", gt.Text(
     display=False)
 
 # %% [markdown]
-# Of {glue:text}`n_tail` samples of the best ring generator, {glue:text}`tail_ring_on:.1f`% are within $3\sigma$
+# Of {glue:text}`n_tail:,.0f` samples of the best ring generator, {glue:text}`tail_ring_on:.1f`% are within $3\sigma$
 # (the data: {glue:text}`tail_ring_real_on:.1f`%), {glue:text}`tail_ring_wide:.1f`% are just outside, between
 # $3\sigma$ and $6\sigma$, and {glue:text}`tail_ring_bridge:.1f`% are more than $6\sigma$ from every mode; on the
 # grid the three shares are {glue:text}`tail_grid_on:.1f`%, {glue:text}`tail_grid_wide:.1f`% and
@@ -444,7 +444,8 @@ glue("tail_verdict", gt.Text(
 #   non-saturating loss removes that failure, and then a stronger discriminator gives *larger* gradients, not
 #   smaller ones.
 # * Published numbers come with a configuration. PacGAN's BatchNorm generator is in its released code, not in its
-#   title idea; compare the two BatchNorm rows of the table with the packing row before crediting the idea.
+#   title idea; compare the two BatchNorm rows without packing with the one with packing before crediting the
+#   idea.
 # * WGAN did not "solve" GAN training (article 004). What lasted from it is the idea of a Lipschitz critic,
 #   enforced today by the gradient penalty or spectral normalisation — and paid for with slower steps.
 #

@@ -12,10 +12,10 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
-# {run}`seconds` s: two GANs of {glue:text}`dcgan_steps` steps each. The recipe comparison and the reference runs
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
+# {run}`seconds` s: two GANs of {glue:text}`dcgan_steps:,.0f` steps each. The recipe comparison and the reference runs
 # it shows are recorded commands that take longer; the `gpu` profile trains wider networks for
-# {glue:text}`gpu_steps` steps.
+# {glue:text}`gpu_steps:,.0f` steps.
 # :::
 
 # %%
@@ -175,7 +175,7 @@ print(f"parameters (width {W}): G {gt.count_parameters(G_resize):,}")
 #
 # One function trains a DCGAN and evaluates it with the metrics of {numref}`chapter %s <ch-evaluation>` against the
 # test split: FID as a multiple of the real-vs-real floor, precision, recall and class coverage, all from
-# {glue:text}`n_eval` images, and two measures that say in numbers what a grid of samples shows: the
+# {glue:text}`n_eval:,.0f` images, and two measures that say in numbers what a grid of samples shows: the
 # **{term}`confident-class rate`** (置信类别率), the share of samples to which the fixed classifier gives a top class
 # probability of at least 0.9 ("recognisable"; real MNIST test digits score {glue:text}`real_confident:.1%`), and the
 # **largest class share** (最大类别占比), the fraction of samples in the most common class (real digits:
@@ -258,7 +258,7 @@ gt.plot_gradient_norms(hist, ax=axes[2])
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# After {glue:text}`dcgan_steps` steps ({glue:text}`mnist_seconds:.0f` s) the DCGAN reaches FID
+# After {glue:text}`dcgan_steps:,.0f` steps ({glue:text}`mnist_seconds:.0f` s) the DCGAN reaches FID
 # {glue:text}`mnist_fid:.1f` ({glue:text}`mnist_fid_ratio:.0f` times the real-vs-real floor) with precision
 # {glue:text}`mnist_precision:.2f`, recall {glue:text}`mnist_recall:.2f` and {glue:text}`mnist_classes_covered` of 10
 # classes present. The classifier is confident about {glue:text}`mnist_confident:.0%` of its digits (real digits:
@@ -310,7 +310,7 @@ print(f"record's seed-0 run: FID / floor {seed0['fid_over_floor']:.4f}; this pag
 # {glue:text}`rc_resize_last_fid_over_floor:.0f` times the floor on average, worse than the average in each of the
 # three seeds and with a wider spread — and does not help the transposed-convolution generator, whose last weights
 # score {glue:text}`rc_transposed_last_fid_over_floor:.0f` times the floor, within one standard deviation of its
-# average. Neither recipe is close to real digits after {glue:text}`dcgan_steps` steps: the unconditional generator
+# average. Neither recipe is close to real digits after {glue:text}`dcgan_steps:,.0f` steps: the unconditional generator
 # still draws many glyphs that are no digit. The end of the chapter shows what a longer run of the resize-convolution
 # recipe reaches.
 #
@@ -380,7 +380,7 @@ plt.tight_layout(); plt.show()
 #
 # ## What more compute buys
 #
-# Every run above stops after {glue:text}`dcgan_steps` steps, a few minutes on a laptop. A **reference run** trains
+# Every run above stops after {glue:text}`dcgan_steps:,.0f` steps, a few minutes on a laptop. A **reference run** trains
 # one of this chapter's recipes — the same networks, loss and optimiser, with a slower weight average (decay
 # {glue:text}`ref_ema`) to suit the longer run — for a wall-clock budget instead. One command,
 # `python -m gantutor reference dcgan --seconds …` or `… reference cdcgan …` (the exact ones are printed below,
@@ -441,10 +441,10 @@ gt.show_images(grid, nrow=10, ax=axes[1], title="conditional: this chapter (top 
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# After {glue:text}`ref_dcgan_steps` steps ({glue:text}`ref_dcgan_minutes:.0f` minutes of training) the unconditional
+# After {glue:text}`ref_dcgan_steps:,.0f` steps ({glue:text}`ref_dcgan_minutes:.0f` minutes of training) the unconditional
 # reference generator scores {glue:text}`ref_dcgan_ratio:.1f` times the real-vs-real floor, with
 # {glue:text}`ref_dcgan_confident:.1%` of its digits classified confidently and {glue:text}`ref_dcgan_max_share:.1%`
-# in its most common class. The conditional reference, after {glue:text}`ref_cdcgan_steps` steps
+# in its most common class. The conditional reference, after {glue:text}`ref_cdcgan_steps:,.0f` steps
 # ({glue:text}`ref_cdcgan_minutes:.0f` minutes), scores {glue:text}`ref_cdcgan_ratio:.1f` times the floor with
 # {glue:text}`ref_cdcgan_confident:.1%` confident; a classifier trained only on 60,000 of its images reaches
 # {glue:text}`ref_cdcgan_cas:.2%` on the real test set (the Classification Accuracy Score of the chapter

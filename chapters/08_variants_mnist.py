@@ -9,8 +9,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
-# {run}`seconds` s for {glue:text}`ch7b_runs` GANs of {glue:text}`ch7b_steps` generator steps.
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
+# {run}`seconds` s for {glue:text}`ch7b_runs` GANs of {glue:text}`ch7b_steps:,.0f` generator steps.
 # :::
 
 # %%
@@ -104,7 +104,7 @@ for ax, (name, s) in zip(axes.flat, panels.items()):
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# On {glue:text}`ch7b_n_eval` samples each, the lowest FID belongs to **{glue:text}`ch7b_best`**
+# On {glue:text}`ch7b_n_eval:,.0f` samples each, the lowest FID belongs to **{glue:text}`ch7b_best`**
 # ({glue:text}`ch7b_best_ratio:.0f` times the real-vs-real floor; the non-saturating baseline:
 # {glue:text}`ch7b_ns_ratio:.0f` times). WGAN-GP took {glue:text}`ch7b_wgan_seconds:.0f` s against
 # {glue:text}`ch7b_ns_seconds:.0f` s for the baseline — its five critic steps and the gradient penalty's second
@@ -119,7 +119,7 @@ plt.tight_layout(); plt.show()
 # The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either: that chapter's
 # unconditional generator upsamples by resize-convolution, where this table uses DCGAN's transposed convolutions
 # (the "transposed" rows of its recipe comparison are this generator); this run stops after
-# {glue:text}`ch7b_steps` generator steps, a third of {numref}`chapter %s <ch-dcgan>`'s; and
+# {glue:text}`ch7b_steps:,.0f` generator steps, a third of {numref}`chapter %s <ch-dcgan>`'s; and
 # {numref}`chapter %s <ch-dcgan>` scores an average of its generator's weights beside the last ones, where this table
 # scores the last weights — so the FIDs are not comparable one to one.
 #

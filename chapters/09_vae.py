@@ -22,7 +22,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s. The published numbers come from 3280 passes over the data; a laptop run is far
 # shorter, and the table says so.
 # :::
@@ -206,7 +206,7 @@ glue("ch8_gap", float(-bounds[1].mean() - nll.mean()), display=False)
 glue("ch8_nll_seconds", nll_seconds, display=False)
 
 # %% [markdown]
-# With $k$ = {glue:text}`ch8_k` the estimated test NLL is **{glue:text}`ch8_nll:.2f` nats** (± {glue:text}`ch8_nll_se:.2f`,
+# With $k$ = {glue:text}`ch8_k:,.0f` the estimated test NLL is **{glue:text}`ch8_nll:.2f` nats** (± {glue:text}`ch8_nll_se:.2f`,
 # one standard error over the {glue:text}`ch8_n_nll` test images used), {glue:text}`ch8_gap:.2f` nats below the
 # negative ELBO: that difference is the average KL between the encoder's $q(z \mid x)$ and the true posterior. The
 # table puts the run next to Burda et al.:
@@ -231,7 +231,7 @@ glue("ch8_elbo", -elbo_test["bound"], display=False)
 #
 # The ELBO penalises an encoder that puts mass where the posterior has none; the IWAE bound $\mathcal L_k$ with
 # $k > 1$ is tighter and penalises it less, so the encoder can be broader and the decoder is trained on a better
-# objective (Burda et al.). We train the same architecture twice for {glue:text}`ch8_short_steps` steps, once on
+# objective (Burda et al.). We train the same architecture twice for {glue:text}`ch8_short_steps:,.0f` steps, once on
 # the ELBO and once on $\mathcal L_5$, and score both with the same estimator. The **{term}`active units <active unit>`** column counts
 # latent dimensions the model actually uses (Burda et al.'s criterion: the posterior mean varies across test images
 # with variance above 0.01); the other dimensions have collapsed to the prior — {doc}`10_vae_latent` returns to this.
@@ -378,7 +378,7 @@ glue("ch8_conv_seconds", hc.seconds, display=False)
 glue("ch8_mlp_short_elbo", short["VAE (k = 1)"]["elbo"], display=False)
 
 # %% [markdown]
-# After {glue:text}`ch8_short_steps` steps ({glue:text}`ch8_conv_seconds:.0f` s) the convolutional VAE reaches a
+# After {glue:text}`ch8_short_steps:,.0f` steps ({glue:text}`ch8_conv_seconds:.0f` s) the convolutional VAE reaches a
 # test −ELBO of {glue:text}`ch8_conv_elbo:.2f` nats against the MLP's {glue:text}`ch8_mlp_short_elbo:.2f` at the
 # same step count, with {glue:text}`ch8_conv_latent` latent dimensions instead of 50.
 #

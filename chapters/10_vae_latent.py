@@ -13,7 +13,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s for {glue:text}`ch9_runs` training runs.
 # :::
 
@@ -121,7 +121,7 @@ plt.tight_layout(); plt.show()
 # the ELBO. Larger $\beta$ buys a latent code closer to the prior (fewer nats of information about the image) at the
 # price of reconstruction; smaller $\beta$ the reverse. The KL term is the **rate** (nats spent on the code) and the
 # reconstruction term the **distortion**; each β picks a point on the trade-off between them (Alemi et al., 2018).
-# We train the architecture of {doc}`09_vae` (50 latents) for {glue:text}`ch9_beta_steps` steps at each β and measure
+# We train the architecture of {doc}`09_vae` (50 latents) for {glue:text}`ch9_beta_steps:,.0f` steps at each β and measure
 # both terms, and the number of active latent dimensions, on test images.
 
 # %% mystnb={"figure": {"caption": "Left: each \u03b2 lands on a different point of the rate\u2013distortion trade-off (test images). Right: the number of latent dimensions the encoder actually uses (Burda et al.'s criterion) at each \u03b2; the table below gives the numbers.", "name": "fig-ch9-beta"}}
@@ -179,7 +179,7 @@ plt.tight_layout(); plt.show()
 #
 # That does not make β = 1 the row with the lowest test −ELBO. If a smaller β comes out lower there (compare the
 # β = 0.5 and β = 1 rows of the table above), nothing is broken. The promise that β = 1 gives the best ELBO holds
-# at the optimum of each objective, and after {glue:text}`ch9_beta_steps` steps no model is near its optimum: the
+# at the optimum of each objective, and after {glue:text}`ch9_beta_steps:,.0f` steps no model is near its optimum: the
 # table compares unfinished optimisations. A β below 1 makes information in $z$ cheaper, so the encoder puts more
 # into its code and the decoder learns to reconstruct faster — the idea behind KL warm-up, below. Whenever the
 # reconstruction gained that way (the −log p(x∣z) column) exceeds the extra KL it costs (the KL column), the
@@ -295,7 +295,7 @@ for name in DATA:
 #
 # Which is better, a VAE or a GAN? The metrics of {numref}`chapter %s <ch-evaluation>` split the question. We train the 16-D convolutional VAE
 # above and a DCGAN of matching width ({numref}`chapter %s <ch-dcgan>`) for the same number of steps and batch size on MNIST, and score
-# {glue:text}`ch9_n_eval` samples of each against the test set.
+# {glue:text}`ch9_n_eval:,.0f` samples of each against the test set.
 
 # %%
 N_EVAL = min(P.metric_samples, 10000)
@@ -343,7 +343,7 @@ for ax, (k, s) in zip(axes, samples.items()):
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# After {glue:text}`ch9_vs_steps` steps each ({glue:text}`ch9_vae_seconds:.0f` s for the VAE,
+# After {glue:text}`ch9_vs_steps:,.0f` steps each ({glue:text}`ch9_vae_seconds:.0f` s for the VAE,
 # {glue:text}`ch9_gan_seconds:.0f` s for the GAN, which updates two networks), the VAE's precision is
 # {glue:text}`ch9_vae_precision:.3f` and its recall {glue:text}`ch9_vae_recall:.3f`; the GAN's are
 # {glue:text}`ch9_gan_precision:.3f` and {glue:text}`ch9_gan_recall:.3f`: the VAE's precision is

@@ -11,7 +11,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s: a conditional VAE and three classifiers, one cell of the augmentation experiment (a conditional
 # GAN, a conditional VAE and seven classifiers) and two VAEs for anomaly detection. The reference runs and the full
 # augmentation grid are loaded from their records.
@@ -67,8 +67,8 @@ DATA = {name: (gt.load_images(name, subset=P.train_subset, device=device),
 # of every binary image the decoder would draw for that $z$, smooth and grey at the edges. As training data for a
 # classifier the two are not interchangeable, and the measurement below says by how much.
 #
-# We train the chapter-10 conditional VAE (CVAE) on MNIST for {glue:text}`ch9b_vae_steps` steps, decode
-# {glue:text}`ch9b_cas_n` draws of $z$ from the prior, each with a label (equally many per class), and train the
+# We train the chapter-10 conditional VAE (CVAE) on MNIST for {glue:text}`ch9b_vae_steps:,.0f` steps, decode
+# {glue:text}`ch9b_cas_n:,.0f` draws of $z$ from the prior, each with a label (equally many per class), and train the
 # {numref}`chapter %s <ch-evaluation>` classifier architecture for {glue:text}`ch9b_cas_epochs` epochs three times:
 # on the decoder means, on binary samples drawn from the same means, and on as many real training images.
 
@@ -174,7 +174,7 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # training sets carry the same wrong labels. What differs between them is only the blur. Which output is "the VAE's image" is a convention of presentation; for
 # a CAS, or for any use of generated images as data, it changes the answer by tens of points.
 #
-# **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps` steps
+# **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps:,.0f` steps
 # ({glue:text}`ch9b_ref_cvae_minutes:.0f` min), gives {glue:text}`ch9b_ref_cvae_cas:.2f` % on its samples and
 # {glue:text}`ch9b_ref_cvae_cas_means:.2f` % on its means: the convolutional, longer-trained model narrows the gap
 # between its two outputs (its decoder is surer of its strokes, so its means are less grey), but samples still win. The conditional DCGAN reference gives
@@ -193,8 +193,8 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # added. The honest test trains the generative models on **the same labelled images** the classifier gets — a
 # generator trained on all 60,000 images would smuggle in the data the classifier is supposed to lack. For
 # {glue:text}`ch9b_aug_sizes` labelled images (equally many per class) and {glue:text}`ch9b_aug_seeds` seeds each, we
-# train a conditional DCGAN ({glue:text}`ch9b_aug_gan_steps` steps) and a conditional VAE
-# ({glue:text}`ch9b_aug_vae_steps` steps) on the labelled subset only, and train classifiers for about
+# train a conditional DCGAN ({glue:text}`ch9b_aug_gan_steps:,.0f` steps) and a conditional VAE
+# ({glue:text}`ch9b_aug_vae_steps:,.0f` steps) on the labelled subset only, and train classifiers for about
 # {glue:text}`ch9b_aug_clf_steps` steps each: on the real subset alone, and on the real subset plus
 # {glue:text}`ch9b_aug_ratios` generated images per real one, from each generator. The VAE contributes samples, which
 # the CAS above found to be far better training data than its means. That is {glue:text}`ch9b_aug_classifiers`
@@ -370,7 +370,7 @@ plt.tight_layout(); plt.show()
 # gave MNIST (or SVHN) test images higher likelihood than test images of their own data set. It is not a rule for
 # every pair of data sets: the same kind of VAE trained on MNIST flags Fashion-MNIST with the AUROC of
 # {glue:text}`ch9b_auroc_mnist:.3f` above, and the VAE reference run of {doc}`09_vae` (the same architecture,
-# {glue:text}`ch9b_ref_vae_steps` steps, the best likelihood in this book) flags it with AUROC
+# {glue:text}`ch9b_ref_vae_steps:,.0f` steps, the best likelihood in this book) flags it with AUROC
 # {glue:text}`ch9b_auroc_reference:.3f`. Where it happens,
 # likelihood is driven by how *simple* an image is — MNIST digits are mostly black background, which any model of
 # greyscale images predicts cheaply — more than by whether it resembles the training data. A likelihood ratio

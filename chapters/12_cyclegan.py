@@ -15,9 +15,9 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# MNIST ({numref}`chapter %s <ch-first-gan>`), the classifier weights shipped with gantutor ({numref}`chapter %s <ch-evaluation>`). The stored run used profile
-# **{run}`profile`** on **{run}`device`** and took {run}`seconds` s: two
-# CycleGANs of {glue:text}`ch9c_steps` steps each.
+# MNIST ({numref}`chapter %s <ch-first-gan>`), the classifier weights shipped with gantutor ({numref}`chapter %s <ch-evaluation>`). The outputs on this page come from the
+# **{run}`profile`** profile, run on **{run}`device`** in {run}`seconds` s: two
+# CycleGANs of {glue:text}`ch9c_steps:,.0f` steps each.
 # :::
 #
 # :::{admonition} What the source articles get wrong here

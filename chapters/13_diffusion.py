@@ -13,8 +13,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
-# {run}`seconds` s: six 2-D denoisers and one small U-Net of {glue:text}`ddpm_steps` steps on MNIST, then the
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
+# {run}`seconds` s: six 2-D denoisers and one small U-Net of {glue:text}`ddpm_steps:,.0f` steps on MNIST, then the
 # sampling-cost sweep. The `gpu` profile trains a wider U-Net for far longer.
 # :::
 
@@ -197,7 +197,7 @@ print(f"DDIM with eta = 1 and single steps equals the ancestral step: {same}")
 #
 # On the ring and the grid of {numref}`chapter %s <ch-gan-variants>` we train a small MLP denoiser
 # (`gt.models.ToyDenoiser`: the point and a sinusoidal embedding of $t$ in, the noise out) with the simple loss,
-# for {glue:text}`toy_steps` steps of 256 points, three seeds each, on data rescaled to unit variance (the noise
+# for {glue:text}`toy_steps:,.0f` steps of 256 points, three seeds each, on data rescaled to unit variance (the noise
 # has unit variance too). Samples are scored with the PacGAN protocol of that chapter: modes reached and the share
 # of high-quality samples (within $3\sigma$ of a mode), from 2,500 samples.
 
@@ -268,17 +268,18 @@ glue("err_low", errors[0], display=False)
 glue("err_mid", errors[levels.index(200)], display=False)
 
 # %% [markdown]
-# At the lowest noise level the network's clean estimate is {glue:text}`err_low:.3f` radii from the exact one, at
-# step 200 {glue:text}`err_mid:.3f`. Those small errors decide the sample quality: the ring's modes have a
+# At the lowest noise level the network's clean estimate is {glue:text}`err_low:.3f` radii from the exact one, and
+# at step 200 it is {glue:text}`err_mid:.3f` radii away (both too small to read off the figure's scale). Errors of
+# that size decide the sample quality: the ring's modes have a
 # standard deviation of 0.01 radii, so a final estimate that is off by a few hundredths of a radius lands outside
 # the "high-quality" disc.
 #
 # The exact denoiser also shows why a *perfect* denoiser is not what we want. Built from a finite training set, it
 # is the score of that set smoothed with noise, and its samples can only return to the training points. With 32
-# training points, DDIM sampling with the exact denoiser reproduces them, while the trained network (fitted to
-# 50,000 points) produces new ones:
+# training points, DDIM sampling with the exact denoiser reproduces them, while the samples of the trained network
+# (fitted to 50,000 points) spread around the ring, most of them off the training points and off the modes:
 
-# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (crosses; the ring's modes are so narrow that they overlap in eight clusters) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread around the ring.", "name": "fig-ch13-memorise"}}
+# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (crosses: the modes are so narrow that the points of one mode print as one cross; this draw of 32 points left one of the eight modes empty) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread around the ring.", "name": "fig-ch13-memorise"}}
 few = gt.sample_ring(32, generator=torch.Generator().manual_seed(5)) / scale
 
 
@@ -313,8 +314,9 @@ glue("memorise_dist", float(nearest.max()), display=False)
 
 # %% [markdown]
 # Every sample of the exact denoiser lies within {glue:text}`memorise_dist:.1e` of a training point: it has
-# memorised its data. A trained network generalises because it cannot represent that function exactly — its
-# limited capacity and smooth inductive bias are what make it a generative model rather than a lookup table.
+# memorised its data. A trained network cannot represent that function exactly, and its limited capacity and
+# smooth inductive bias are what make it a generative model rather than a lookup table: its samples are new points,
+# here too blurred to sit on the modes — the mode-coverage table below counts them.
 #
 # ### Mode coverage
 #
@@ -361,7 +363,7 @@ for name in TOY:
          display=False)
 
 # %% [markdown]
-# After {glue:text}`toy_steps` steps (about {glue:text}`toy_seconds:.0f` s per run) these denoisers are far from the
+# After {glue:text}`toy_steps:,.0f` steps (about {glue:text}`toy_seconds:.0f` s per run) these denoisers are far from the
 # GAN rows: only {glue:text}`ddpm_ring_hq:.1f` % of the ring samples and {glue:text}`ddpm_grid_hq:.1f` % of the grid
 # samples land within three standard deviations of a mode, so on average only {glue:text}`ddpm_ring_modes:.1f` of 8
 # ring modes and {glue:text}`ddpm_grid_modes:.1f` of 25 grid modes receive any sample at all. The samples form blurred
@@ -369,7 +371,7 @@ for name in TOY:
 # briefly is not sharp enough at low noise for modes this narrow (0.01 ring radii). The loss itself gives every mode
 # the same weight at every noise level; what is missing here is precision. The record row shows what buys it: the
 # same recipe with {glue:text}`long_toy_depth` hidden layers of {glue:text}`long_toy_hidden` units, trained for
-# {glue:text}`long_toy_steps` steps (about {glue:text}`long_toy_minutes:.0f` min per run on one core), puts
+# {glue:text}`long_toy_steps:,.0f` steps (about {glue:text}`long_toy_minutes:.0f` min per run on one core), puts
 # {glue:text}`long_ddpm_ring_hq:.1f` % of the ring samples and {glue:text}`long_ddpm_grid_hq:.1f` % of the grid
 # samples on a mode and reaches {glue:text}`long_ddpm_ring_modes:.1f` of 8 and {glue:text}`long_ddpm_grid_modes:.1f`
 # of 25 modes — {glue:text}`long_ddpm_verdict`. The GAN rows trained {glue:text}`gan_budget_ratio:.0f` times longer
@@ -413,7 +415,7 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Now the chapter's protocol: {glue:text}`n_eval` samples, FID as a multiple of the real-vs-real floor, the
+# Now the chapter's protocol: {glue:text}`n_eval:,.0f` samples, FID as a multiple of the real-vs-real floor, the
 # confident-class rate and the largest class share. The samples are drawn with 10 stochastic DDIM steps ($\eta = 1$,
 # defined above), which the cost sweep at the end of the chapter finds close to the best sampler it tries, at half
 # that one's cost:
@@ -444,7 +446,7 @@ gt.show_images(samples[:64], nrow=8, ax=ax, title=f"DDPM, {hist.steps:,} steps")
 plt.show()
 
 # %% [markdown]
-# After {glue:text}`ddpm_steps` steps ({glue:text}`ddpm_train_s:.0f` s) the samples score
+# After {glue:text}`ddpm_steps:,.0f` steps ({glue:text}`ddpm_train_s:.0f` s) the samples score
 # {glue:text}`metric__ddpm__fid_over_floor:.0f` times the floor; {glue:text}`metric__ddpm__confident_rate:.1%` of them
 # are classified with a top probability of at least 0.9, and one class takes
 # {glue:text}`metric__ddpm__max_class_share:.1%` of them. The grid shows why: thick, grainy strokes that are seldom
@@ -458,7 +460,7 @@ plt.show()
 # A GAN draws an image with one network evaluation; a diffusion model needs many. We sample the same trained
 # network with DDIM ($\eta = 0$) at 1 to 50 steps and with the stochastic $\eta = 1$ variant at 10 to 50 steps,
 # {glue:text}`sweep_n` images each (FID with this many samples is biased upwards, so the floor is computed with
-# the same number), and time all {glue:text}`chain_T` ancestral steps on {glue:text}`n_ancestral` images:
+# the same number), and time all {glue:text}`chain_T:,.0f` ancestral steps on {glue:text}`n_ancestral` images:
 
 # %%
 n = P.sweep_samples
@@ -512,7 +514,7 @@ glue("fid_1", cost[0]["fid_ratio"], display=False)
 # whose fresh noise corrects earlier errors, scores best here: {glue:text}`best_sampler`
 # ({glue:text}`best_ratio:.1f` times a floor computed with the same {glue:text}`sweep_n` images; these small-sample
 # ratios are much lower than the 10,000-sample headline number because the floor itself grows when fewer images are
-# compared). All {glue:text}`chain_T` ancestral steps cost {glue:text}`ms_ancestral:.0f` ms per image on this
+# compared). All {glue:text}`chain_T:,.0f` ancestral steps cost {glue:text}`ms_ancestral:.0f` ms per image on this
 # device, against {glue:text}`ms_20:.1f` ms for 20 DDIM steps — and a GAN's single evaluation is cheaper still.
 # Fast samplers, distillation and flow models with straight paths are all answers to this cost.
 #

@@ -13,8 +13,8 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
-# {run}`seconds` s: six 2-D flows and one class-conditional U-Net of {glue:text}`flow_steps` steps on MNIST, the
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
+# {run}`seconds` s: six 2-D flows and one class-conditional U-Net of {glue:text}`flow_steps:,.0f` steps on MNIST, the
 # sampler and guidance sweeps, and the scoring of the reference run's shipped weights.
 # :::
 
@@ -134,7 +134,7 @@ plt.show()
 # ## Learned flows on the toys
 #
 # The same protocol as {numref}`chapter %s <ch-diffusion>`: an MLP (`gt.models.ToyDenoiser`, now predicting the
-# velocity) trained for {glue:text}`toy_steps` steps on each toy, three seeds, data rescaled to unit variance,
+# velocity) trained for {glue:text}`toy_steps:,.0f` steps on each toy, three seeds, data rescaled to unit variance,
 # 2,500 samples with 50 Heun steps.
 
 # %%
@@ -201,10 +201,11 @@ plt.show()
 # %% [markdown]
 # The flows reach {glue:text}`flow_ring_modes:.1f` of 8 ring modes and {glue:text}`flow_grid_modes:.1f` of 25 grid
 # modes, with {glue:text}`flow_ring_hq:.1f` % and {glue:text}`flow_grid_hq:.1f` % of their samples high-quality.
-# A small network trained briefly smears each mode: the samples form a halo around each centre rather than the
-# data's tight spot, so few of them count as high-quality. As for the DDPM, the record row
+# A small network trained briefly smears the modes: on the ring the samples form a halo around each centre rather
+# than the data's tight spot, and on the grid they spread over the whole square, so few of them count as
+# high-quality. As for the DDPM, the record row
 # (`python -m gantutor toy-diffusion`, record `results/cpu/toy_diffusion_32000.json`) shows what precision costs:
-# with {glue:text}`long_toy_depth` layers of {glue:text}`long_toy_hidden` units and {glue:text}`long_toy_steps`
+# with {glue:text}`long_toy_depth` layers of {glue:text}`long_toy_hidden` units and {glue:text}`long_toy_steps:,.0f`
 # steps the flows reach {glue:text}`long_flow_ring_modes:.1f` of 8 and {glue:text}`long_flow_grid_modes:.1f` of 25
 # modes with {glue:text}`long_flow_ring_hq:.1f` % and {glue:text}`long_flow_grid_hq:.1f` % of the samples
 # high-quality — {glue:text}`long_flow_verdict`.
@@ -234,7 +235,7 @@ glue("flow_train_s", hist.seconds, display=False)
 # %% [markdown]
 # ### Unconditional samples
 #
-# With the "no label" token the network is an unconditional model; we score {glue:text}`n_eval` of its samples
+# With the "no label" token the network is an unconditional model; we score {glue:text}`n_eval:,.0f` of its samples
 # (20 Euler steps) with the book's protocol:
 
 # %%
@@ -263,7 +264,7 @@ gt.show_images(uncond[:64], nrow=8, ax=ax, title=f"flow matching, {hist.steps:,}
 plt.show()
 
 # %% [markdown]
-# After {glue:text}`flow_steps` steps ({glue:text}`flow_train_s:.0f` s), the unconditional samples score
+# After {glue:text}`flow_steps:,.0f` steps ({glue:text}`flow_train_s:.0f` s), the unconditional samples score
 # {glue:text}`metric__flow__fid_over_floor:.1f` times the floor, with {glue:text}`metric__flow__confident_rate:.1%`
 # classified confidently and the largest class at {glue:text}`metric__flow__max_class_share:.1%`. Without the label
 # most samples are stroke-like shapes rather than digits: a few minutes of training are not enough for the
@@ -299,8 +300,8 @@ glue("heun20", h20["fid_ratio"], display=False)
 
 # %% [markdown]
 # At 20 network evaluations, Euler reaches {glue:text}`euler20:.1f` times the floor and Heun
-# {glue:text}`heun20:.1f` on this sample size. Compare the DDPM of {numref}`chapter %s <ch-diffusion>`, whose
-# ancestral sampler needs 1,000 evaluations.
+# {glue:text}`heun20:.1f` on this sample size. Compare the DDPM of {numref}`chapter %s <ch-diffusion>`: its
+# ancestral sampler needs 1,000 evaluations, and DDIM brings it down to a few dozen.
 #
 # ### Classifier-free guidance
 #
@@ -350,7 +351,8 @@ plt.show()
 # ## What more compute buys
 #
 # The same recipe with a U-Net twice as wide, trained for {glue:text}`ref_minutes:.0f` minutes on the same 2-core
-# CPU, is a **reference run**: one recorded command,
+# CPU, is a **reference run** (its time budget is checked every 500 steps, so it stops at the first check past the
+# hour): one recorded command,
 #
 # ```
 # python -m gantutor reference flow --seconds 3600 --out results/cpu/reference_flow.json
@@ -361,7 +363,9 @@ plt.show()
 # {glue:text}`ref_guidance`, {glue:text}`ref_sampler_steps` Heun steps) and the Classification Accuracy Score — a
 # classifier trained only on those 10,000 guided images and tested on the real test set. Here we load the
 # weights (their sha256 is checked against the record) and re-score the unconditional model on
-# {glue:text}`sweep_n` fresh samples:
+# {glue:text}`sweep_n` fresh samples. At that sample size both FIDs carry a large positive bias, the floor's most
+# ({numref}`chapter %s <ch-evaluation>`), so the ratio printed below reads far smaller than the record's
+# 10,000-sample one and cannot be compared with it; the confident-class rate, which needs no floor, can:
 
 # %%
 ref_G, ref_record = reference.load_reference(gt.find_results("cpu/reference_flow.json"))
@@ -423,16 +427,18 @@ plt.show()
 #   DDPM's classes are the most uneven of all.
 # * **Sampling cost.** A GAN draws an image with one network evaluation; the diffusion-family rows need 10 (DDPM) or
 #   20 (flow) each, and DDPM's ancestral sampler 1,000. The milliseconds-per-image column is the price of their samples.
-# * **Labels help every family.** The conditional DCGAN ({score}`cdcgan.fid_over_floor` times the floor) beats the
+# * **Labels help both families that have a labelled row.** The conditional DCGAN ({score}`cdcgan.fid_over_floor` times the floor) beats the
 #   unconditional one. Guidance does the same for the flow, in one network: its reference run's guided samples
-#   train the best classifier in the book (CAS {glue:text}`metric__flow_reference__cas:.1%`).
+#   train a classifier to CAS {glue:text}`metric__flow_reference__cas:.1%`, close to the conditional VAE's
+#   reference run ({score}`cvae_reference.cas:.1%`, {numref}`chapter %s <ch-applications>`).
 # * **Likelihood, and what it does not buy.** Only the VAE of {numref}`chapter %s <ch-vae>` reports a test
 #   log-likelihood: {score}`vae.nll_nats` nats for its run on the chapter's first
 #   {glue:text}`09_vae.ipynb::ch8_n_nll:d` test images, and {score}`vae_reference.nll_nats` for its reference run on all
 #   10,000 (Burda et al.: 86.76). Its samples, scored on the same protocol, are another matter: the reference VAE,
 #   trained for {score}`vae_reference.train_minutes:.0f` minutes, scores {score}`vae_reference.fid_over_floor:.0f`
 #   times the floor, behind the DCGAN of {numref}`chapter %s <ch-dcgan>` after {score}`dcgan.train_minutes:.0f`
-#   ({score}`dcgan.fid_over_floor:.0f`): its samples are decoder means, and blurred. Diffusion models have a
+#   minutes of training ({score}`dcgan.fid_over_floor:.0f` times the floor): its samples are decoder means, and
+#   blurred. Diffusion models have a
 #   likelihood too (through their ELBO, or exactly through the ODE), which this book does not compute.
 #
 # ## Summary

@@ -16,7 +16,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s (two small GANs for the memorisation check).
 # :::
 
@@ -130,7 +130,7 @@ plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # With all training images the ratio is {glue:text}`ch10_full_ratio:.2f` and {glue:text}`ch10_full_close:.1f`% of
-# {glue:text}`ch10_n` samples are closer to a training image than 99% of test images are; with
+# {glue:text}`ch10_n:,.0f` samples are closer to a training image than 99% of test images are; with
 # {glue:text}`ch10_small` images the ratio is {glue:text}`ch10_small_ratio:.2f` and the fraction
 # {glue:text}`ch10_small_close:.1f`%. A ratio well below 1 means the samples hug the training images more tightly
 # than fresh data does — the signature of copying. The figure shows why the baseline matters: the closest pairs

@@ -17,7 +17,7 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s (the listings' short training runs).
 # :::
 
@@ -194,7 +194,7 @@ src = fix(src, "criterion(discriminator(fake_images), fake_labels)",
 ns = run(src, supplied, cwd=tmp)
 
 # %% [markdown]
-# With three fixes the listing runs to its end. Trained for one pass over {glue:text}`a4_000_images` images (the
+# With three fixes the listing runs to its end. Trained for one pass over {glue:text}`a4_000_images:,.0f` images (the
 # budget of this page's profile), it does not train *well*: in the figure below most samples are grey noise and the
 # few with a digit-like stroke are near copies of one another, and its last progress line shows a discriminator far
 # ahead of the generator. Running is not the same as learning; {doc}`02_first_gan` trains the same networks for
@@ -507,7 +507,7 @@ src2 = fix(src2, "noise = torch.randn(128, 100, 1, 1).to(device)",
 
 # %% [markdown]
 # With six fixes the listing runs to its end and draws its samples with the `display_images` we supplied, here
-# after one pass over the first {glue:text}`a4_002_images` training images:
+# after one pass over the first {glue:text}`a4_002_images:,.0f` training images:
 
 # %% mystnb={"figure": {"caption": "Samples of article 002's DCGAN after six fixes and one short pass over padded MNIST images (the listing's own final cell, which shows the last batch).", "name": "fig-a4-002"}}
 budget = 128 * max(2, P.demo_steps) + 96

@@ -6,7 +6,7 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s: it puts every assignment through nbgrader, grading the solutions and the student versions.
 # :::
 #

@@ -14,7 +14,7 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s (one small conditional VAE).
 # :::
 
@@ -73,7 +73,7 @@ glue("a3_first", dashboard.values[0], display=False)
 
 # %% [markdown]
 # In the stored run the test −ELBO fell from {glue:text}`a3_first:.0f` nats before training to
-# {glue:text}`a3_final:.1f` after {glue:text}`a3_steps` steps. Each row of the grid is one class: the label, not the
+# {glue:text}`a3_final:.1f` after {glue:text}`a3_steps:,.0f` steps. Each row of the grid is one class: the label, not the
 # 2-D code, carries the digit's identity, which leaves the two latent coordinates free to describe *style*.
 #
 # ## The latent-space explorer

@@ -11,7 +11,7 @@
 #
 # :::{admonition} What this appendix needs
 # :class: tip
-# The stored run used profile **{run}`profile`** on **{run}`device`** and took
+# The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s. It trains nothing worth keeping: every number is a timing.
 # :::
 
@@ -182,15 +182,16 @@ glue("a1_max_gap", 100 * max(gaps), display=False)
 # The largest difference from the tutorial loop is {glue:text}`a1_max_gap:.0f` % of the loss. Early GAN losses move
 # quickly and differ from run to run with the batches and noise drawn (the loops draw them in different orders), so
 # differences of this size between two short runs are run-to-run variation, not a different algorithm; the VAE's
-# loss, which is smooth, agrees much more closely. The test suite makes the stronger check: with identical batches and noise the tutorial's step and
-# gantutor's step produce the same losses step after step, and the fast path's losses stay within a few per cent of
-# the float32 path's on the ring.
+# loss, which is smooth, agrees much more closely. A stronger check is possible with identical batches and noise:
+# then the tutorial's step and gantutor's step produce the same losses step after step, and the fast path's losses
+# stay within a few per cent of the float32 path's when both train a GAN on the 2-D ring of
+# {numref}`chapter %s <ch-what-is-generative-ai>`.
 #
 # ## Time to a good DCGAN
 #
 # Images per second is a means; the end is a good model. The benchmark's `--time-to-quality` mode trains the
 # {numref}`chapter %s <ch-dcgan>` DCGAN on MNIST with this device's default settings and evaluates the classifier-feature FID of {numref}`chapter %s <ch-evaluation>`
-# every {glue:text}`a1_ttq_every` steps on {glue:text}`a1_ttq_n` samples, until FID is within 3× the real-vs-real
+# every {glue:text}`a1_ttq_every` steps on {glue:text}`a1_ttq_n:,.0f` samples, until FID is within 3× the real-vs-real
 # floor at the same sample size or {glue:text}`a1_ttq_budget:.0f` s of training have passed (the evaluations' own time
 # is not counted).
 
@@ -220,9 +221,9 @@ glue("a1_ttq_state", gt.Text(
     display=False)
 
 # %% [markdown]
-# In the stored run the DCGAN {glue:text}`a1_ttq_state`. {numref}`Chapter %s <ch-dcgan>`'s longer runs and the gpu profile are where
-# the target is within reach; on a laptop the honest statement is the curve above: most of the gain comes in the
-# first minute, and the last factor of ten takes far longer.
+# In the stored run the DCGAN {glue:text}`a1_ttq_state`. The curve above is the honest statement for a laptop: most
+# of the gain comes early, and the curve flattens long before the target. {numref}`Chapter %s <ch-dcgan>`'s
+# reference runs show how much further more training goes.
 #
 # ## Making your own runs faster
 #

@@ -130,7 +130,7 @@ glue("a5_ttq_state", gt.Text("reached" if ttq["reached"] else "not reached"), di
 
 # %% [markdown]
 # The target of {glue:text}`a5_ttq_target:.0f`× the floor within {glue:text}`a5_ttq_budget:.0f` s was
-# **{glue:text}`a5_ttq_state`**: after {glue:text}`a5_ttq_steps` steps ({glue:text}`a5_ttq_seconds:.0f` s) the best
+# **{glue:text}`a5_ttq_state`**: after {glue:text}`a5_ttq_steps:,.0f` steps ({glue:text}`a5_ttq_seconds:.0f` s) the best
 # FID was {glue:text}`a5_ttq_best:.1f`× the floor. The floor itself is tiny (two
 # independent halves of real MNIST are almost identical to the classifier), so "3× the floor" is a demanding bar, and
 # {doc}`07_dcgan` shows how far a DCGAN of this size gets with longer training.
@@ -166,7 +166,7 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 #
 # {numref}`Chapter %s <ch-gan-variants>` compares GAN variants on the ring and the grid after 2,000 `cpu`-profile steps, and none comes near the
 # best rows of PacGAN (Lin et al., 2018, Table 1: 7.9 of 8 ring modes with 95.6% high-quality samples, 24.8 of 25 grid
-# modes with 93.6%). On the GPU, eight recipes were trained for {glue:text}`a5_sweep_steps` steps
+# modes with 93.6%). On the GPU, eight recipes were trained for {glue:text}`a5_sweep_steps:,.0f` steps
 # ({glue:text}`a5_sweep_factor:.0f` times the `cpu` profile's budget), twelve runs at a time; within the call's time
 # limit every recipe's first seed finished, and some second seeds. Coverage is measured exactly as in
 # {numref}`chapter %s <ch-gan-variants>` (2,500 samples, a sample is high-quality within 3σ of a mode).
@@ -243,8 +243,8 @@ axes[0].legend(fontsize=8)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# A second, longer call ran three of the recipes for a planned {glue:text}`a5_long_planned` steps, one seed each. The
-# call's time limit stopped it at step {glue:text}`a5_long_reached` — with the linear decay, the learning rate had
+# A second, longer call ran three of the recipes for a planned {glue:text}`a5_long_planned:,.0f` steps, one seed each. The
+# call's time limit stopped it at step {glue:text}`a5_long_reached:,.0f` — with the linear decay, the learning rate had
 # fallen to {glue:text}`a5_long_lr:.0f`% of its starting value — so the record holds the evaluations made until then
 # (`toy_sweep_long_h100.jsonl`, written as the runs went):
 

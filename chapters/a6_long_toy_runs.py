@@ -10,8 +10,8 @@
 #
 # :::{admonition} What this page needs
 # :class: tip
-# Nothing but the records below: the stored run used profile **{run}`profile`** on
-# **{run}`device`** and took {run}`seconds` s. Producing the records took
+# Nothing but the records below: the outputs on this page come from the **{run}`profile`** profile, run on
+# **{run}`device`** in {run}`seconds` s. Producing the records took
 # {glue:text}`long_run_minutes:.0f` minutes of training runs, two at a time on a 2-core CPU.
 # :::
 #

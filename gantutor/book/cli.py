@@ -410,6 +410,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gantutor", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
+    add_run_commands(sub)
+    add_record_commands(sub)
+    return p
+
+
+def add_run_commands(sub) -> None:
+    """train, sample and evaluate: one run folder."""
     t = sub.add_parser("train", help="train a model and write a run folder",
                        description="Train one of the book's models with the one training engine; write a run folder.")
     t.add_argument("model", nargs="?", help=f"one of: {', '.join(MODELS)} (omit with --resume)")
@@ -449,6 +456,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--nll-k", type=int, default=None, help="VAE: importance samples per image (default: profile)")
     e.add_argument("--nll-images", type=int, default=None, help="VAE: test images for the NLL (default: profile)")
     e.set_defaults(func=cmd_evaluate)
+
+
+def add_record_commands(sub) -> None:
+    """reference, recipes, augment and toy-diffusion: longer runs that write a record under results/."""
     r = sub.add_parser("reference", help="a reference run: train for a time budget, score, write record and weights",
                        description="Train a headline model far longer than its chapter (gantutor.book.reference), "
                                    "score it with the book's protocol, and write results/<device>/reference_MODEL"
@@ -488,7 +499,6 @@ def build_parser() -> argparse.ArgumentParser:
     y.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per objective and distribution (default 3)")
     y.add_argument("--out", default=None, help="record path (default: results/cpu/toy_diffusion_STEPS.json)")
     y.set_defaults(func=cmd_toy_diffusion)
-    return p
 
 
 def cmd_toy_diffusion(args) -> int:
