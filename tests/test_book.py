@@ -15,7 +15,7 @@ def test_book_builds_without_warnings(built_book):
     text = re.sub(r"<[^>]+>", " ", page)
     # glued numbers were inserted (a missing glue key leaves the role text behind)
     assert "glue:text" not in page and "{glue" not in text
-    assert re.search(r"The stored run used profile\s+(cpu|gpu)", text)
+    assert re.search(r"come from the\s+(cpu|gpu)\s+profile", text)
     assert page.count("<img") >= 5  # sample grids and curves
     # maths, diagrams and widgets are served with the book, not from a CDN
     # no launch buttons without a published repository address (tools/book_launch.py): no dead Colab links
