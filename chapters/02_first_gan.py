@@ -2,7 +2,8 @@
 # (ch-first-gan)=
 # # Your first GAN
 #
-# This chapter trains the GAN of source article 000 — two fully connected networks — on MNIST, and looks at what
+# This chapter trains the GAN of source article 000 (the first of the five Chinese articles this book follows; see
+# the {doc}`map of the source articles <../article_map>`) — two fully connected networks — on MNIST, and looks at what
 # happens along the way: samples from a fixed batch of noise as training proceeds, the losses, and the
 # discriminator's outputs. It also runs the article's own training loop, which does not run, and shows exactly why.
 #

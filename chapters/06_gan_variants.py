@@ -2,7 +2,7 @@
 # (ch-gan-variants)=
 # # When GAN training fails, and the variants that help
 #
-# GAN training has two classic failures (训练稳定性, as article 003 calls the problem): **{term}`mode collapse`**
+# GAN training has two classic failures (under the heading 训练稳定性, "training stability", in article 003): **{term}`mode collapse`**
 # (模式崩溃), where the generator covers only part of the data, and **vanishing gradients** (梯度消失), where the
 # generator's gradient fades once the discriminator confidently rejects its samples. A family of variants changes
 # the loss or the discriminator to counter them: WGAN trains a critic that estimates the Wasserstein distance, LSGAN
