@@ -15,7 +15,7 @@ variable ``GANTUTOR_MALLOC=system`` before the import to keep the C library's de
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import os
 import platform
 
@@ -27,14 +27,13 @@ CHOICES = ("keep", "system")
 state = "system"
 
 
+@functools.cache
 def glibc():
-    """The C library when it is GNU's (Linux), else None (macOS, Windows, musl)."""
+    """The C library when it is GNU's (Linux), else None (macOS, Windows, musl): the symbols already loaded into
+    this process, so that the import starts no ``ldconfig`` subprocess to look for it."""
     if platform.system() != "Linux":
         return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return None
+    libc = ctypes.CDLL(None)
     return libc if hasattr(libc, "gnu_get_libc_version") and hasattr(libc, "mallopt") else None
 
 

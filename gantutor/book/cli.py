@@ -505,9 +505,7 @@ def cmd_toy_diffusion(args) -> int:
     from . import toys
 
     out = Path(args.out or f"results/cpu/toy_diffusion_{args.steps}.json")
-    toys.run(args.steps, args.hidden, args.depth, args.seeds, out,
-             command=f"python -m gantutor toy-diffusion --steps {args.steps} --hidden {args.hidden} "
-                     f"--depth {args.depth} --seeds {args.seeds} --out {out}")
+    toys.run(args.steps, args.hidden, args.depth, args.seeds, out)
     return 0
 
 

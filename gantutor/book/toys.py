@@ -86,7 +86,7 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
-def run(steps: int, hidden: int, depth: int, seeds: int, out: Path, log=print, command: str | None = None) -> dict:
+def run(steps: int, hidden: int, depth: int, seeds: int, out: Path, log=print) -> dict:
     """Train both objectives on both toys with seeds 0..seeds-1 (on the CPU, side by side), write the record."""
     from ..engine import parallel_map
     from .reference import machine
@@ -101,8 +101,8 @@ def run(steps: int, hidden: int, depth: int, seeds: int, out: Path, log=print, c
         log(json.dumps(r))
     record = {"steps": steps, "hidden": hidden, "depth": depth, "seeds": seeds, "batch_size": BATCH, "lr": LR,
               "lr_decay": LR_DECAY, "ema": EMA, "eval_samples": N_EVAL, "samplers": SAMPLERS,
-              "command": command or (f"python -m gantutor toy-diffusion --steps {steps} --hidden {hidden} "
-                                     f"--depth {depth} --seeds {seeds}"),
+              "command": (f"python -m gantutor toy-diffusion --steps {steps} --hidden {hidden} --depth {depth} "
+                          f"--seeds {seeds} --out {out}"),
               **machine(torch.device("cpu")), "workers": min(len(jobs), torch.get_num_threads()), "threads_per_run": 1,
               "wall_seconds": time.perf_counter() - start, "runs": runs,
               "summary": summarise(runs)}
@@ -129,7 +129,8 @@ def verdict(summary: dict, objective: str) -> str:
             if cell["high_quality"][0] < share else [])
         if gaps:
             missed.append(f"the {name} misses ({' and '.join(gaps)})")
-    targets = "every mode with at least 95 % (ring) and 90 % (grid) of the samples high-quality"
+    targets = ("every mode with at least " + " and ".join(f"{100 * share:.0f} % ({name})" for name, (_, share)
+                                                          in TARGETS.items()) + " of the samples high-quality")
     if not missed:
         return f"both toys meet this book's targets, {targets}"
     return f"short of this book's targets ({targets}): " + "; ".join(missed)
