@@ -61,7 +61,9 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 #   VAE's KL term and the gradient penalty are computed in float32.
 # - `fused_adam`: one fused kernel updates all parameters (`torch.optim.Adam(..., fused=True)`) instead of a loop over
 #   parameter tensors.
-# - `channels_last` (CUDA only): convolutions get their preferred memory layout for tensor cores.
+# - `channels_last`: convolutional networks get the memory layout their fastest kernels want (tensor cores on CUDA,
+#   oneDNN's NHWC convolutions on the CPU). `fast=True` includes it on CUDA; on the CPU, name it:
+#   `fast=["channels_last"]` (the record `results/cpu/bench_cpu_channels_last_run1.json` measures it).
 # - `cudnn_benchmark` (CUDA only): cuDNN times its algorithms for each shape once and keeps the fastest.
 # - `compile=True` adds `torch.compile` of the forward passes (it needs a C++ compiler on the CPU and pays a
 #   compilation time up front, so it is off by default).

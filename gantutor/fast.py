@@ -7,8 +7,8 @@ list of the names in :data:`TECHNIQUES` to choose some):
   float32's exponent range, so no loss scaling is needed); each network's *output* is cast back to float32, so the
   losses, the KL term and the gradient penalty's norm are computed in float32;
 * **fused Adam** (one kernel updates every parameter) instead of the per-tensor loop;
-* **channels_last** memory format for convolutional networks on CUDA, and cuDNN's autotuner
-  (``torch.backends.cudnn.benchmark``);
+* **channels_last** memory format for convolutional networks, and cuDNN's autotuner
+  (``torch.backends.cudnn.benchmark``, CUDA only);
 * optionally ``torch.compile`` of the forward passes (``compile=True``).
 
 The loops themselves already keep the data on the device (:class:`gantutor.data.TensorBatches`), never call
@@ -27,9 +27,14 @@ import torch
 from torch import nn
 
 
-#: The techniques of the fast path; ``fast=True`` means all of them (those that do not apply to a device are
-#: skipped: channels_last and cuDNN autotuning are CUDA-only).
+#: The techniques of the fast path.
 TECHNIQUES = ("bf16", "fused_adam", "channels_last", "cudnn_benchmark")
+
+#: What ``fast=True`` means on each kind of device. On CUDA: every technique. On the CPU: bf16 autocast and fused
+#: Adam, the bundle the appendix *Running fast* measured; channels_last applies on the CPU too, but only when named
+#: in a list (``fast=["channels_last"]``; it made the DCGAN's float32 step about 1.2× faster on a 2-core AVX2 CPU,
+#: ``results/cpu/bench_cpu_channels_last_run*.json``), and cuDNN autotuning is CUDA's alone.
+FAST_TRUE = {"cuda": frozenset(TECHNIQUES), "cpu": frozenset({"bf16", "fused_adam"})}
 
 
 #: What ``fast=None`` turns on with CUDA: the techniques that made the book's models faster on a GPU. On an H100
@@ -40,11 +45,11 @@ CUDA_DEFAULT = frozenset({"fused_adam"})
 
 def resolve_fast(fast, device: torch.device) -> frozenset:
     """The set of techniques to use: ``fast`` may be ``None`` (:data:`CUDA_DEFAULT` on CUDA, none on the CPU), a
-    bool (``True``: all of :data:`TECHNIQUES`), or a collection of names from :data:`TECHNIQUES`."""
+    bool (``True``: :data:`FAST_TRUE` for the device), or a collection of names from :data:`TECHNIQUES`."""
     if fast is None:
         return CUDA_DEFAULT if device.type == "cuda" else frozenset()
     if isinstance(fast, bool):
-        return frozenset(TECHNIQUES if fast else ())
+        return FAST_TRUE.get(device.type, FAST_TRUE["cpu"]) if fast else frozenset()
     if isinstance(fast, str):
         fast = [fast]
     try:
@@ -94,13 +99,13 @@ def adam(params, *, lr: float, betas=(0.9, 0.999), fast: frozenset = frozenset()
 @contextlib.contextmanager
 def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool = False):
     """While active, each ``(obj, method_name)`` in ``targets`` runs under bf16 autocast on ``device`` (with its
-    floating-point outputs cast back to float32), optionally compiled; convolutional modules get channels_last on
-    CUDA and cuDNN autotuning is on — each as chosen in ``enabled`` (see :func:`resolve_fast`). Everything is
+    floating-point outputs cast back to float32), optionally compiled; convolutional modules get channels_last and
+    (on CUDA) cuDNN autotuning is on — each as chosen in ``enabled`` (see :func:`resolve_fast`). Everything is
     restored on exit (the modules' weights keep their values; their memory format may stay channels_last).
     Callers validate the settings first with :func:`check_fast`, before any state they would have to undo.
     """
     bf16 = "bf16" in enabled
-    channels_last = device.type == "cuda" and "channels_last" in enabled
+    channels_last = "channels_last" in enabled
     patched = []
     for obj, name in targets if (bf16 or channels_last or compile) else ():
         original = getattr(obj, name)

@@ -92,6 +92,9 @@ class Profile:
     diffusion_T: int = 1000
     toy_diffusion_steps: int = 4000
     sweep_samples: int = 500
+    #: Appendix *For instructors*: assignments put through the nbgrader round trip (``None``: all of them; the
+    #: test suite grades all of them in every profile).
+    graded_assignments: int | None = None
 
     def describe(self) -> str:
         """One line naming the profile and its main budgets, printed by each notebook's first cell."""
@@ -109,7 +112,7 @@ PROFILES: dict[str, Profile] = {
                      ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
                      cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1,
                      diffusion_channels=(4, 8, 8), diffusion_batch=16, diffusion_steps=4, diffusion_T=20, toy_diffusion_steps=20,
-                     sweep_samples=64),
+                     sweep_samples=64, graded_assignments=1),
     "cpu": Profile(name="cpu", train_subset=None, gan_steps=6000, gan_batch_size=128, gan_snapshots=7,
                    demo_steps=200, eval_samples=2000, toy_steps=5000, metric_samples=10000,
                    eval_gan_steps=2000, seeds=3, variant_steps=2000,

@@ -113,12 +113,17 @@ def round_trip(tmp_path_factory):
 
 
 def test_nbgrader_gives_the_solutions_full_marks_and_the_stubs_zero_in_every_graded_cell(round_trip, mnist_root):
-    assert len(round_trip) >= 3
+    assert [r["notebook"] for r in round_trip] == [p.name for p in A.source_notebooks(ROOT / "assignments")]
     for r in round_trip:
         ins, stu = r["instructor"], r["student"]
         assert ins["max_score"] == 10 and ins["score"] == 10, (r["notebook"], ins)
         assert stu["cells"].keys() == ins["cells"].keys() and stu["cells"]
         assert all(score == 0 for score in stu["cells"].values()), (r["notebook"], stu)
+
+
+def test_round_trip_limit_must_be_a_positive_count(tmp_path):
+    with pytest.raises(ValueError, match="positive number of assignments"):
+        A.nbgrader_round_trip(ROOT / "assignments", tmp_path, limit=0)
 
 
 def test_nbgrader_release_hides_solutions_and_hidden_tests_and_keeps_the_timing(round_trip):

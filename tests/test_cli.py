@@ -38,11 +38,20 @@ def _kill_midway(out, steps, sig):
     return proc, stdout, gt.load_checkpoint(ckpt)["step"]
 
 
+STEPS = 800
+
+
+@pytest.fixture(scope="module")
+def uninterrupted_run(tmp_path_factory):
+    """One uninterrupted run, the reference both interrupted runs must reproduce."""
+    full = tmp_path_factory.mktemp("full")
+    subprocess.run(_train_cmd(full, STEPS), env=ENV, check=True, capture_output=True)
+    return full
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
-def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, sig):
-    steps = 1500
-    full = tmp_path / "full"
-    subprocess.run(_train_cmd(full, steps), env=ENV, check=True, capture_output=True)
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, sig, uninterrupted_run):
+    steps, full = STEPS, uninterrupted_run
     cut = tmp_path / "cut"
     proc, stdout, at = _kill_midway(cut, steps, sig)
     assert 0 < at < steps, "the run finished before it could be interrupted; raise `steps`"

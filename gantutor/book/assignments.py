@@ -123,15 +123,19 @@ def scores(course: Path, assignment: str, notebook: str, student: str) -> dict:
         return {"score": nb.score, "max_score": nb.max_score, "cells": {g.name: g.score for g in nb.grades}}
 
 
-def nbgrader_round_trip(source: str | Path | None = None, course: str | Path | None = None) -> list[dict]:
-    """Put every notebook of ``source`` into an nbgrader course (one assignment each), ``generate_assignment``,
-    then ``autograde`` two submissions: the instructor's solution notebook and the released student notebook.
+def nbgrader_round_trip(source: str | Path | None = None, course: str | Path | None = None,
+                        limit: int | None = None) -> list[dict]:
+    """Put every notebook of ``source`` (the first ``limit`` in file order, if given) into an nbgrader course (one
+    assignment each), ``generate_assignment``, then ``autograde`` two submissions: the instructor's solution
+    notebook and the released student notebook.
     Returns per notebook ``{"notebook", "instructor": scores, "student": scores, "released": path}``."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be a positive number of assignments (or None for all), got {limit!r}.")
     source = Path(source) if source is not None else default_source()
     course = Path(course) if course is not None else Path(tempfile.mkdtemp(prefix="gantutor-course-"))
     (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "gantutor"\n')
     results = []
-    for path in source_notebooks(source):
+    for path in source_notebooks(source)[:limit]:
         name = path.stem
         for folder in (course / "source" / name, course / "submitted" / "instructor" / name):
             folder.mkdir(parents=True, exist_ok=True)

@@ -57,6 +57,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..fast import TECHNIQUES
+
 MODELS = ("mlp-gan", "dcgan", "conv-vae")
 LOOPS = ("tutorial", "tutorial-tensors", "gantutor", "gantutor[fused_adam]", "gantutor[bf16]", "gantutor-fast")
 #: The loops whose losses are compared over one longer run from the same weights.
@@ -65,8 +67,6 @@ AGREEMENT_LOOPS = ("tutorial", "gantutor", "gantutor-fast")
 
 def _techniques(kind: str):
     """``fast`` for a gantutor loop name: ``gantutor`` → False, ``gantutor-fast`` → True, ``gantutor[a,b]`` → [a, b]."""
-    from ..fast import TECHNIQUES
-
     if kind == "gantutor":
         return False
     if kind == "gantutor-fast":
@@ -330,10 +330,11 @@ def block_summary(seconds: list[float], steps: int, batch_size: int) -> dict:
 
 def format_model(model: str, entry: dict) -> str:
     lines = [f"{model}:  images/s of the best block (median, spread best/slowest)"]
+    width = max(22, *map(len, entry["loops"]))
     for lp, e in entry["loops"].items():
         ratio = f"  ×{e['speedup_vs_tutorial']:.2f} vs tutorial" if "speedup_vs_tutorial" in e else ""
         noisy = "  NOISY: blocks differ by more than ×2; re-run on a quieter machine" if e["noisy"] else ""
-        lines.append(f"  {lp:<22} {e['images_per_s']:>8.0f} ({e['images_per_s_median']:.0f}, "
+        lines.append(f"  {lp:<{width}} {e['images_per_s']:>8.0f} ({e['images_per_s_median']:.0f}, "
                      f"×{e['spread']:.2f}){ratio}{noisy}")
     if entry.get("best_speedup_vs_tutorial"):
         lines.append(f"  fastest gantutor loop: {entry['best_gantutor_loop']} "
@@ -483,7 +484,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gantutor.bench", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(MODELS)}")
-    parser.add_argument("--loops", default=",".join(LOOPS), help=f"comma-separated, from {', '.join(LOOPS)}")
+    parser.add_argument("--loops", default=",".join(LOOPS), help=f"comma-separated, from {', '.join(LOOPS)}, or "
+                        f"gantutor[t1+t2] with techniques from {', '.join(TECHNIQUES)}")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when available)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=None, help="steps per timed block (default 200 CUDA, 40 CPU)")
