@@ -70,7 +70,9 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 #
 # On CUDA part of the fast path is the default (fused Adam, the part that measured faster on a GPU, see below); on
 # the CPU it is opt-in, because a CPU without native bf16 instructions
-# has to emulate them and may run bf16 *slower*, and because float32 runs on the CPU are bit-for-bit reproducible — the
+# has to emulate them and may run bf16 *slower* (on a 2-core AVX2 CPU, `python -m gantutor.bench --op-profile`
+# shows PyTorch's bf16 convolutions falling back from oneDNN to its slow reference kernels,
+# `results/cpu/op_profile_dcgan_bf16.json`), and because float32 runs on the CPU are bit-for-bit reproducible — the
 # numbers in this book's chapters can be re-run exactly. Every loop runs with PyTorch's default thread count (one per
 # physical core: `threads=` in the first line above); on a shared machine, `export GANTUTOR_THREADS=1` before
 # starting Jupyter (gantutor applies it when a notebook calls `gt.get_device()`) leaves cores to others.

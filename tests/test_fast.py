@@ -179,6 +179,22 @@ def test_bench_throughput_writes_json(mnist_root, tmp_path):
     assert result["environment"]["device"] == "cpu" and result["settings"]["batch_size"] == 128
 
 
+def test_op_profile_splits_the_step_into_operator_families(mnist_root, tmp_path, capsys):
+    """bf16 autocast adds casts around every layer; the profile must show them, and account for all the time."""
+    out = tmp_path / "ops.json"
+    assert bench.main(["--op-profile", "--models", "dcgan", "--batch-size", "8", "--steps", "2", "--warmup", "1",
+                       "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    plain, bf16 = result["loops"]["gantutor"], result["loops"]["gantutor[bf16]"]
+    for entry in (plain, bf16):
+        assert sum(entry["families_ms_per_step"].values()) == pytest.approx(entry["ms_per_step"])
+        assert entry["families_ms_per_step"]["convolutions"] > 0 and entry["top_ops"]
+    assert bf16["casts_per_step"] > plain["casts_per_step"] and bf16["families_ms_per_step"]["casts"] > 0
+    assert "cast calls per step" in capsys.readouterr().out
+    assert bench.main(["--op-profile", "--loops", "tutorial,gantutor"]) == 2
+    assert "not the tutorial loop" in capsys.readouterr().err
+
+
 def test_bench_rejects_unknown_names(capsys):
     assert bench.main(["--models", "resnet"]) == 2
     assert "Unknown model 'resnet'" in capsys.readouterr().err

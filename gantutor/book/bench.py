@@ -41,6 +41,10 @@ the shipped classifier's outputs for as many images) and 20 DCGAN training steps
 of :mod:`gantutor.allocator`, each
 block in a fresh process (the setting is fixed when a process starts), round-robin over ``--repeats`` rounds, and
 checks that both settings give the same numbers.
+
+``--op-profile`` instead profiles one model's training step (``torch.profiler``) under each of ``--loops`` (default
+``gantutor`` against ``gantutor[bf16]``) and sums the operators' self time per step into families (casts,
+convolutions, matrix products, batch norm, optimiser, the rest): *why* a technique is slower or faster.
 """
 
 from __future__ import annotations
@@ -344,6 +348,84 @@ def format_model(model: str, entry: dict) -> str:
     return "\n".join(lines)
 
 
+#: Operator families of :func:`op_profile`, by substring of the ATen operator's name (first match wins).
+OP_FAMILIES = (("casts", ("_to_copy", "aten::to", "aten::copy_", "aten::clone", "contiguous")),
+               ("convolutions", ("conv", "mkldnn")),
+               ("matrix products", ("addmm", "aten::mm", "matmul", "linear", "bmm")),
+               ("batch norm", ("batch_norm",)),
+               ("optimiser", ("adam", "_foreach", "lerp", "addcdiv", "addcmul")),
+               ("elementwise and other", ("",)))
+
+
+def _family(name: str) -> str:
+    return next(family for family, keys in OP_FAMILIES if any(k in name for k in keys))
+
+
+def op_profile(model: str = "dcgan", loops=("gantutor", "gantutor[bf16]"), *, device=None, batch_size: int = 128,
+               steps: int = 10, warmup: int = 3, top: int = 12) -> dict:
+    """Where one model's training step spends its time, loop by loop (default: float32 against bf16 autocast),
+    from ``torch.profiler``: each operator's self time (device time on CUDA, CPU time otherwise), summed into the
+    families of :data:`OP_FAMILIES` and the ``top`` operators, per step. Answers *why* a technique is slower or
+    faster, where :func:`throughput` says *how much*."""
+    from ..data import load_images
+    from ..profile import get_device
+
+    device = torch.device(device) if device is not None else get_device()
+    if model not in MODELS:
+        raise ValueError(f"Unknown model {model!r}; choose from {', '.join(MODELS)}.")
+    if any(lp.startswith("tutorial") for lp in loops):
+        raise ValueError("op_profile compares gantutor loops (gantutor, gantutor[...], gantutor-fast), not the "
+                         "tutorial loop, whose time is mostly its input pipeline.")
+    for lp in loops:
+        _techniques(lp)
+    if steps <= 0 or warmup < 0:
+        raise ValueError(f"steps must be positive and warmup non-negative, got steps={steps}, warmup={warmup}.")
+    train = load_images("mnist", device=device).images
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    result = {"environment": environment(device), "settings": {"model": model, "batch_size": batch_size,
+                                                                "steps": steps, "warmup": warmup}, "loops": {}}
+    for lp in loops:
+        runner = _Loop(lp, model, device, batch_size, 0, train, False)
+        if warmup:
+            runner.run(warmup)
+        with torch.profiler.profile(activities=activities) as prof:
+            runner.run(steps)
+        ops = {}
+        for e in prof.key_averages():
+            us = e.self_device_time_total if device.type == "cuda" else e.self_cpu_time_total
+            if e.key.startswith("aten::") and us > 0:
+                ops[e.key] = {"ms_per_step": us / 1000 / steps, "calls_per_step": e.count / steps}
+        total = sum(o["ms_per_step"] for o in ops.values())
+        families = {f: 0.0 for f, _ in OP_FAMILIES}
+        for name, o in ops.items():
+            families[_family(name)] += o["ms_per_step"]
+        ranked = sorted(ops.items(), key=lambda kv: -kv[1]["ms_per_step"])[:top]
+        result["loops"][lp] = {"ms_per_step": total, "families_ms_per_step": families,
+                               "casts_per_step": sum(o["calls_per_step"] for n, o in ops.items()
+                                                     if _family(n) == "casts"),
+                               "top_ops": [{"op": n, **o} for n, o in ranked]}
+    return result
+
+
+def format_op_profile(result: dict) -> str:
+    s = result["settings"]
+    lines = [f"{s['model']}, batch {s['batch_size']}: ATen self time per step (ms), by operator family"]
+    loops = list(result["loops"])
+    lines.append(f"  {'family':<24}" + "".join(f"{lp:>18}" for lp in loops))
+    for family, _ in OP_FAMILIES:
+        lines.append(f"  {family:<24}" + "".join(f"{result['loops'][lp]['families_ms_per_step'][family]:>18.1f}"
+                                                 for lp in loops))
+    lines.append(f"  {'all operators':<24}" + "".join(f"{result['loops'][lp]['ms_per_step']:>18.1f}" for lp in loops))
+    lines.append(f"  {'cast calls per step':<24}" + "".join(f"{result['loops'][lp]['casts_per_step']:>18.0f}"
+                                                           for lp in loops))
+    for lp in loops:
+        top = ", ".join(f"{o['op'][6:]} {o['ms_per_step']:.1f}" for o in result["loops"][lp]["top_ops"][:5])
+        lines.append(f"  slowest operators, {lp}: {top}")
+    return "\n".join(lines)
+
+
 #: The large-batch work of every chapter on the CPU, timed under each allocator setting (``--allocator``).
 ALLOCATOR_WORK = ("flow-sampling", "classifier-features", "dcgan-training")
 #: The training work's (batch size, steps) per block: the book's DCGAN batch, float32.
@@ -504,11 +586,21 @@ def main(argv: list[str] | None = None) -> int:
                              "(gantutor.allocator), --repeats fresh processes each")
     parser.add_argument("--images", type=int, default=1000,
                         help="images per block with --allocator (the training work: 20 steps of 128)")
+    parser.add_argument("--op-profile", action="store_true",
+                        help="instead: where one model (the first of --models; default dcgan) spends a training step, by operator family, for "
+                             "each of --loops (default gantutor,gantutor[bf16]), from torch.profiler")
     parser.add_argument("--out", default="bench.json", help="JSON file to write (default bench.json)")
     args = parser.parse_args(argv)
     try:
         if args.allocator:
             result = allocators(images=args.images, repeats=args.repeats)
+        elif args.op_profile:
+            loops = args.loops if args.loops != ",".join(LOOPS) else "gantutor,gantutor[bf16]"
+            model = "dcgan" if args.models == ",".join(MODELS) else args.models.split(",")[0]
+            result = op_profile(model, [lp for lp in loops.split(",") if lp],
+                                device=args.device, batch_size=args.batch_size, steps=args.steps or 10,
+                                warmup=args.warmup if args.warmup is not None else 3)
+            print(format_op_profile(result))
         elif args.time_to_quality:
             result = time_to_quality(device=args.device, target=args.target, max_seconds=args.max_seconds,
                                      eval_every=args.eval_every, batch_size=args.batch_size)
