@@ -69,6 +69,8 @@ class Profile:
     #: Appendix *Running fast*: timed steps per block, blocks, and steps of the loss-agreement runs of the
     #: benchmark; the time-to-quality run's training budget (seconds), evaluation interval and FID sample size.
     bench_steps: int = 40
+    #: Images per step in the benchmark (the PyTorch DCGAN tutorial's batch size).
+    bench_batch_size: int = 128
     bench_repeats: int = 3
     bench_agree_steps: int = 200
     ttq_seconds: float = 120.0
@@ -108,8 +110,8 @@ PROFILES: dict[str, Profile] = {
                      demo_steps=5, eval_samples=256, toy_steps=50, metric_samples=500,
                      eval_gan_steps=30, seeds=2, variant_steps=20,
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
-                     nll_images=50, bench_steps=2, bench_repeats=1, bench_agree_steps=4, ttq_seconds=1.0,
-                     ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
+                     nll_images=50, bench_steps=2, bench_batch_size=16, bench_repeats=1, bench_agree_steps=4,
+                     ttq_seconds=1.0, ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
                      cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1,
                      diffusion_channels=(4, 8, 8), diffusion_batch=16, diffusion_steps=4, diffusion_T=20, toy_diffusion_steps=20,
                      sweep_samples=64, graded_assignments=1),

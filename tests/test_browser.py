@@ -1,6 +1,6 @@
 """Every built page in a real browser (headless Chromium): maths typeset, diagrams drawn, images loaded, no script
 errors, internal links resolve, nothing cut off or scrolling sideways at a 1280-pixel window. A full-page
-screenshot (JPEG) of each page is saved to ``_build/screenshots/``.
+screenshot (JPEG) of each page is saved to ``_build/screenshots/`` (not under ``CI=true``, where nobody looks).
 
 Without Chromium the test skips with the reason; under ``CI=true`` it fails instead (CI installs Chromium).
 """
@@ -17,6 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "_build" / "screenshots"
+IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 
 # Known noise that is not the book's own: sphinx-thebe is included twice by Jupyter Book 1 (its inline config is
@@ -86,7 +87,7 @@ def server(built_book):
 
 def test_every_page_renders_in_a_browser(built_book, server):
     if CHROMIUM is None:
-        if os.environ.get("CI", "").lower() == "true":
+        if IN_CI:
             pytest.fail("Chromium is required under CI=true: apt-get install -y --no-install-recommends chromium")
         pytest.skip("Chromium not found (apt-get install chromium) — the browser test needs it")
     playwright = pytest.importorskip("playwright.sync_api")
@@ -115,8 +116,9 @@ def test_every_page_renders_in_a_browser(built_book, server):
                 except playwright.TimeoutError:
                     pass
             info = page.evaluate(CHECK_JS)
-            page.screenshot(path=str(SHOTS / (rel.replace("/", "__")[:-5] + ".jpg")), full_page=True, type="jpeg",
-                            quality=85)   # JPEG: a third faster to encode than PNG for these long pages
+            if not IN_CI:   # the screenshots are for a person to look at; CI only needs the checks
+                page.screenshot(path=str(SHOTS / (rel.replace("/", "__")[:-5] + ".jpg")), full_page=True,
+                                type="jpeg", quality=85)
             math_total += info["mathCount"]
             mermaid_total += info["mermaid"]
             errors = [e for e in errors if not any(k in e for k in IGNORED_ERRORS)]

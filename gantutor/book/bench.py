@@ -251,14 +251,16 @@ def environment(device: torch.device) -> dict:
     return info
 
 
-def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int = 128, steps: int | None = None,
+def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int | None = None, steps: int | None = None,
                warmup: int | None = None, repeats: int = 3, workers: int = 2, compile: bool = False,
                agree_steps: int | None = None, log=print) -> dict:
-    """Measure images/s of each loop for each model; returns the JSON-ready result (see the module docstring)."""
+    """Measure images/s of each loop for each model; returns the JSON-ready result (see the module docstring).
+    ``batch_size`` defaults to the profile's ``bench_batch_size`` (128, the tutorial's; the CLI's default too)."""
     from ..data import load_images
-    from ..profile import get_device
+    from ..profile import get_device, get_profile
 
     device = torch.device(device) if device is not None else get_device()
+    batch_size = batch_size or get_profile().bench_batch_size
     steps = steps or (200 if device.type == "cuda" else 40)
     warmup = warmup if warmup is not None else (50 if device.type == "cuda" else 5)
     agree_steps = agree_steps if agree_steps is not None else (1000 if device.type == "cuda" else 200)
