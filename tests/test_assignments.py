@@ -121,9 +121,11 @@ def test_nbgrader_gives_the_solutions_full_marks_and_the_stubs_zero_in_every_gra
         assert all(score == 0 for score in stu["cells"].values()), (r["notebook"], stu)
 
 
-def test_round_trip_limit_must_be_a_positive_count(tmp_path):
+def test_round_trip_limit_and_workers_must_be_positive_counts(tmp_path):
     with pytest.raises(ValueError, match="positive number of assignments"):
         A.nbgrader_round_trip(ROOT / "assignments", tmp_path, limit=0)
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        A.nbgrader_round_trip(ROOT / "assignments", tmp_path, workers=0)
 
 
 def test_nbgrader_release_hides_solutions_and_hidden_tests_and_keeps_the_timing(round_trip):

@@ -8,8 +8,8 @@ nbgrader course (``source/<assignment>/``) and uses nbgrader's own commands::
     nbgrader generate_assignment <assignment>        # the student version: solutions stubbed, hidden tests removed
     nbgrader autograde <assignment>                  # runs submissions, restores the hidden tests, scores each cell
 
-:func:`nbgrader_round_trip` does exactly that on a temporary course (each notebook its own assignment) and returns
-the scores; the tests and the page *For instructors* use it. This module adds only what nbgrader does not do::
+:func:`nbgrader_round_trip` does exactly that in temporary course folders (each notebook its own assignment) and
+returns the scores; the tests and the page *For instructors* use it. This module adds only what nbgrader does not do::
 
     python -m gantutor.book.assignments time      # measure each solution notebook; write the time into its notebook
     python -m gantutor.book.assignments grade     # the nbgrader round trip: solutions must get full marks, stubs zero
@@ -123,32 +123,43 @@ def scores(course: Path, assignment: str, notebook: str, student: str) -> dict:
         return {"score": nb.score, "max_score": nb.max_score, "cells": {g.name: g.score for g in nb.grades}}
 
 
+def round_trip_one(path: Path, course: Path) -> dict:
+    """One assignment through nbgrader in its own course folder ``course``: ``generate_assignment``, then
+    ``autograde`` the instructor's solution notebook and the released student notebook."""
+    name = path.stem
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "gantutor"\n')
+    for folder in (course / "source" / name, course / "submitted" / "instructor" / name):
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, folder / path.name)
+    nbgrader(course, "generate_assignment", name, "--force")
+    released = course / "release" / name / path.name
+    student = course / "submitted" / "student" / name
+    student.mkdir(parents=True, exist_ok=True)
+    shutil.copy(released, student / path.name)
+    nbgrader(course, "autograde", name, "--create", "--force")
+    return {"notebook": path.name, "released": released,
+            **{who: scores(course, name, name, who) for who in ("instructor", "student")}}
+
+
 def nbgrader_round_trip(source: str | Path | None = None, course: str | Path | None = None,
-                        limit: int | None = None) -> list[dict]:
-    """Put every notebook of ``source`` (the first ``limit`` in file order, if given) into an nbgrader course (one
-    assignment each), ``generate_assignment``, then ``autograde`` two submissions: the instructor's solution
-    notebook and the released student notebook.
-    Returns per notebook ``{"notebook", "instructor": scores, "student": scores, "released": path}``."""
+                        limit: int | None = None, workers: int = 2) -> list[dict]:
+    """Put every notebook of ``source`` (the first ``limit`` in file order, if given) through nbgrader, each as
+    the one assignment of its own course folder ``course/<assignment>/`` (:func:`round_trip_one`), ``workers``
+    assignments at a time (nbgrader's commands are separate processes, mostly starting Python and a kernel, so two
+    at a time keep two cores busy). Returns per notebook, in file order,
+    ``{"notebook", "instructor": scores, "student": scores, "released": path}``."""
+    from concurrent.futures import ThreadPoolExecutor
+
     if limit is not None and limit < 1:
         raise ValueError(f"limit must be a positive number of assignments (or None for all), got {limit!r}.")
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}.")
     source = Path(source) if source is not None else default_source()
     course = Path(course) if course is not None else Path(tempfile.mkdtemp(prefix="gantutor-course-"))
-    (course / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "gantutor"\n')
-    results = []
-    for path in source_notebooks(source)[:limit]:
-        name = path.stem
-        for folder in (course / "source" / name, course / "submitted" / "instructor" / name):
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, folder / path.name)
-        nbgrader(course, "generate_assignment", name, "--force")
-        released = course / "release" / name / path.name
-        student = course / "submitted" / "student" / name
-        student.mkdir(parents=True, exist_ok=True)
-        shutil.copy(released, student / path.name)
-        nbgrader(course, "autograde", name, "--create", "--force")
-        results.append({"notebook": path.name, "released": released,
-                        **{who: scores(course, name, name, who) for who in ("instructor", "student")}})
-    return results
+    paths = source_notebooks(source)[:limit]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda path: round_trip_one(path, course / path.stem), paths))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("grade", help="nbgrader round trip: release, then autograde the solutions and the stubs")
     for p in (t, g):
         p.add_argument("--source", default=None, help="folder of assignment notebooks (default: assignments/)")
-    g.add_argument("--course", default=None, help="nbgrader course folder to use (default: a temporary one)")
+    g.add_argument("--course", default=None, help="folder for the nbgrader courses, one per assignment (default: a "
+                   "temporary one)")
     args = parser.parse_args(argv)
     try:
         if args.command == "time":
