@@ -20,11 +20,10 @@
 #    worked solution sits behind a toggle.
 # 3. **Graded assignments** in `assignments/`, written in [nbgrader](https://nbgrader.readthedocs.io)'s format, so a
 #    course that uses nbgrader can take them as they are.
-#
-# The checkers available to your own exercises:
 
 # %%
 import inspect
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -42,11 +41,23 @@ P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
 
-# %% tags=["nbval-check-output"]
+# %% [markdown]
+# The checkers available to your own exercises; each also takes `raise_on_fail` (below):
+
+# %% tags=["nbval-check-output", "remove-input"]
+def as_markdown(docstring: str) -> str:
+    """A docstring's first paragraph, its reStructuredText roles (``code``, :math:`x`) turned into Markdown."""
+    text = " ".join(docstring.split("\n\n")[0].split())
+    text = re.sub(r":math:`([^`]*)`", lambda m: "$" + m.group(1).replace(r"\|", r"\Vert ") + "$", text)
+    return text.replace("``", "`")
+
+
+rows = []
 for name, fn in inspect.getmembers(ex, inspect.isfunction):
     if name.startswith("check_"):
-        print(f"{name}{inspect.signature(fn)}")
-        print("    " + inspect.getdoc(fn).splitlines()[0])
+        extra = "".join(f", {p}" for p in inspect.signature(fn).parameters if p not in ("fn", "raise_on_fail"))
+        rows.append(f"| `{name}(fn{extra})` | {as_markdown(inspect.getdoc(fn))} |")
+display(Markdown("| checker | what the student's `fn` must do |\n|---|---|\n" + "\n".join(rows)))
 
 # %% [markdown]
 # A checker prints one line per case, and raises `gantutor.book.exercises.ExerciseFailed` (an `AssertionError`) when a case
