@@ -22,7 +22,6 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 
@@ -47,6 +46,8 @@ test = gt.load_mnist(train=False)
 print(f"MNIST: {len(train)} training and {len(test)} test images of shape {tuple(train.images.shape[1:])}")
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("n_test", len(test), display=False)
 glue("latent_dim", LATENT_DIM, display=False)
 

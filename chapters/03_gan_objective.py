@@ -19,7 +19,6 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import theory as th
@@ -112,6 +111,8 @@ ax.set_xlabel("x"); ax.set_xlim(-7, 7); ax.set_ylim(-0.02, 1.02); ax.legend(font
 plt.show()
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("d_net_gap", gap, display=False)
 glue("d_net_steps", P.toy_steps, display=False)
 glue("d_net_loss", d_losses[-100:].mean().item(), display=False)

@@ -20,7 +20,6 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import theory as th
@@ -124,6 +123,8 @@ print(f"Monte Carlo with {MC_SAMPLES:,} samples: {mc:.5f} ± {se:.5f} (closed fo
       f"{abs(mc - closed) / se:.1f} standard errors away)")
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("kl_mc_se", se, display=False)
 glue("mc_samples", MC_SAMPLES, display=False)
 

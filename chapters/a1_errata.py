@@ -31,7 +31,6 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 
@@ -215,6 +214,8 @@ gt.show_images(samples.view(-1, 1, 28, 28), nrow=16, title=f"article 000's GAN, 
 plt.show()
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("a4_000_images", n_images, display=False)
 
 # %% [markdown]
@@ -521,8 +522,9 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 
 # %% [markdown]
 # With six fixes the listing runs to its end, and again running is not learning: after {glue:text}`a4_002_steps`
-# steps the discriminator's loss is close to zero (the last progress line above) and every sample is the same
-# checkerboard pattern — the generator has collapsed to one output. {doc}`07_dcgan` builds a DCGAN for 28 × 28 × 1
+# steps the discriminator is winning (in the last progress line above its loss is a small fraction of the
+# $2\log 2 \approx 1.39$ of a discriminator that cannot tell real from fake) and the samples are nearly all the same
+# speckled pattern — the generator has collapsed to one output. {doc}`07_dcgan` builds a DCGAN for 28 × 28 × 1
 # with the DCGAN paper's weight initialisation (which this listing omits) and trains it to recognisable digits on
 # both datasets. Not errors, but worth knowing: the listing never moves its networks to `device`, so with
 # `device = "cuda"` it fails at the first step; and it reports progress only every 100 steps.

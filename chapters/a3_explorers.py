@@ -23,7 +23,6 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import vae as V
@@ -66,6 +65,8 @@ history = V.train_vae(cvae, gt.TensorBatches(train.images, train.labels, batch_s
                       steps=steps, snapshots=9, seed=SEED, on_snapshot=dashboard.on_snapshot, desc="CVAE, 2-D latent")
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("a3_steps", steps, display=False)
 glue("a3_final", dashboard.values[-1], display=False)
 glue("a3_first", dashboard.values[0], display=False)

@@ -28,7 +28,6 @@ import json
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 
@@ -44,6 +43,8 @@ env = bench["environment"]
 print(f"{env['gpu']} | torch {env['torch']} | python {env['python']} | {env['threads']} CPU threads")
 
 # %% tags=["remove-cell"]
+from myst_nb import glue
+
 glue("a5_gpu", gt.Text(env["gpu"]), display=False)
 glue("a5_torch", gt.Text(env["torch"]), display=False)
 
