@@ -189,8 +189,8 @@ def test_op_profile_splits_the_step_into_operator_families(mnist_root, tmp_path,
     for entry in (plain, bf16):
         assert sum(entry["families_ms_per_step"].values()) == pytest.approx(entry["ms_per_step"])
         assert entry["families_ms_per_step"]["convolutions"] > 0 and entry["top_ops"]
-    assert bf16["casts_per_step"] > plain["casts_per_step"] and bf16["families_ms_per_step"]["casts"] > 0
-    assert "cast calls per step" in capsys.readouterr().out
+    assert bf16["casts_per_step"] > plain["casts_per_step"] and bf16["families_ms_per_step"]["casts and copies"] > 0
+    assert "cast and copy calls" in capsys.readouterr().out
     assert bench.main(["--op-profile", "--loops", "tutorial,gantutor"]) == 2
     assert "not the tutorial loop" in capsys.readouterr().err
 

@@ -351,7 +351,7 @@ def format_model(model: str, entry: dict) -> str:
 
 
 #: Operator families of :func:`op_profile`, by substring of the ATen operator's name (first match wins).
-OP_FAMILIES = (("casts", ("_to_copy", "aten::to", "aten::copy_", "aten::clone", "contiguous")),
+OP_FAMILIES = (("casts and copies", ("_to_copy", "aten::to", "aten::copy_", "aten::clone", "contiguous")),
                ("convolutions", ("conv", "mkldnn")),
                ("matrix products", ("addmm", "aten::mm", "matmul", "linear", "bmm")),
                ("batch norm", ("batch_norm",)),
@@ -363,7 +363,11 @@ def _family(name: str) -> str:
     return next(family for family, keys in OP_FAMILIES if any(k in name for k in keys))
 
 
-def op_profile(model: str = "dcgan", loops=("gantutor", "gantutor[bf16]"), *, device=None, batch_size: int = 128,
+#: What ``--op-profile`` compares when no loops are named: float32 against bf16 autocast.
+OP_PROFILE_LOOPS = ("gantutor", "gantutor[bf16]")
+
+
+def op_profile(model: str = "dcgan", loops=OP_PROFILE_LOOPS, *, device=None, batch_size: int = 128,
                steps: int = 10, warmup: int = 3, top: int = 12) -> dict:
     """Where one model's training step spends its time, loop by loop (default: float32 against bf16 autocast),
     from ``torch.profiler``: each operator's self time (device time on CUDA, CPU time otherwise), summed into the
@@ -406,7 +410,7 @@ def op_profile(model: str = "dcgan", loops=("gantutor", "gantutor[bf16]"), *, de
         ranked = sorted(ops.items(), key=lambda kv: -kv[1]["ms_per_step"])[:top]
         result["loops"][lp] = {"ms_per_step": total, "families_ms_per_step": families,
                                "casts_per_step": sum(o["calls_per_step"] for n, o in ops.items()
-                                                     if _family(n) == "casts"),
+                                                     if _family(n) == "casts and copies"),
                                "top_ops": [{"op": n, **o} for n, o in ranked]}
     return result
 
@@ -420,7 +424,7 @@ def format_op_profile(result: dict) -> str:
         lines.append(f"  {family:<24}" + "".join(f"{result['loops'][lp]['families_ms_per_step'][family]:>18.1f}"
                                                  for lp in loops))
     lines.append(f"  {'all operators':<24}" + "".join(f"{result['loops'][lp]['ms_per_step']:>18.1f}" for lp in loops))
-    lines.append(f"  {'cast calls per step':<24}" + "".join(f"{result['loops'][lp]['casts_per_step']:>18.0f}"
+    lines.append(f"  {'cast and copy calls':<24}" + "".join(f"{result['loops'][lp]['casts_per_step']:>18.0f}"
                                                            for lp in loops))
     for lp in loops:
         top = ", ".join(f"{o['op'][6:]} {o['ms_per_step']:.1f}" for o in result["loops"][lp]["top_ops"][:5])
@@ -567,9 +571,11 @@ def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gantutor.bench", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default=",".join(MODELS), help=f"comma-separated, from {', '.join(MODELS)}")
-    parser.add_argument("--loops", default=",".join(LOOPS), help=f"comma-separated, from {', '.join(LOOPS)}, or "
-                        f"gantutor[t1+t2] with techniques from {', '.join(TECHNIQUES)}")
+    parser.add_argument("--models", default=None, help=f"comma-separated, from {', '.join(MODELS)} (default: all; "
+                        "dcgan with --op-profile)")
+    parser.add_argument("--loops", default=None, help=f"comma-separated, from {', '.join(LOOPS)}, or gantutor[t1+t2] "
+                        f"with techniques from {', '.join(TECHNIQUES)} (default: all of the first list; "
+                        f"{','.join(OP_PROFILE_LOOPS)} with --op-profile)")
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA when available)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--steps", type=int, default=None, help="steps per timed block (default 200 CUDA, 40 CPU)")
@@ -589,17 +595,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=1000,
                         help="images per block with --allocator (the training work: 20 steps of 128)")
     parser.add_argument("--op-profile", action="store_true",
-                        help="instead: where one model (the first of --models; default dcgan) spends a training step, by operator family, for "
-                             "each of --loops (default gantutor,gantutor[bf16]), from torch.profiler")
+                        help="instead: where one model (the first of --models) spends a training step, by operator "
+                             "family, for each of --loops, from torch.profiler")
     parser.add_argument("--out", default="bench.json", help="JSON file to write (default bench.json)")
     args = parser.parse_args(argv)
     try:
         if args.allocator:
             result = allocators(images=args.images, repeats=args.repeats)
         elif args.op_profile:
-            loops = args.loops if args.loops != ",".join(LOOPS) else "gantutor,gantutor[bf16]"
-            model = "dcgan" if args.models == ",".join(MODELS) else args.models.split(",")[0]
-            result = op_profile(model, [lp for lp in loops.split(",") if lp],
+            loops = args.loops.split(",") if args.loops else OP_PROFILE_LOOPS
+            result = op_profile(args.models.split(",")[0] if args.models else "dcgan", [lp for lp in loops if lp],
                                 device=args.device, batch_size=args.batch_size, steps=args.steps or 10,
                                 warmup=args.warmup if args.warmup is not None else 3)
             print(format_op_profile(result))
@@ -610,7 +615,8 @@ def main(argv: list[str] | None = None) -> int:
                      f"not reached in {args.max_seconds:.0f} s (best {result['best_fid_over_floor']:.1f}× floor)")
             print(f"DCGAN on MNIST, FID ≤ {args.target}× floor ({result['floor_fid']:.2f}): {state}")
         else:
-            result = throughput([m for m in args.models.split(",") if m], [lp for lp in args.loops.split(",") if lp],
+            result = throughput([m for m in (args.models or ",".join(MODELS)).split(",") if m],
+                                [lp for lp in (args.loops or ",".join(LOOPS)).split(",") if lp],
                                 device=args.device, batch_size=args.batch_size, steps=args.steps,
                                 warmup=args.warmup, repeats=args.repeats, workers=args.workers,
                                 compile=args.compile, agree_steps=args.agree_steps)
