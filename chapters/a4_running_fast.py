@@ -66,7 +66,19 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 #   `fast=["channels_last"]` (the record `results/cpu/bench_cpu_channels_last_run1.json` measures it).
 # - `cudnn_benchmark` (CUDA only): cuDNN times its algorithms for each shape once and keeps the fastest.
 # - `compile=True` adds `torch.compile` of the forward passes (it needs a C++ compiler on the CPU and pays a
-#   compilation time up front, so it is off by default).
+#   compilation time up front, so it is off by default). `compile="reduce-overhead"` also records each compiled
+#   network as a CUDA graph (CUDA 图) on a GPU. torch.compile cannot differentiate a network twice, so it refuses the
+#   WGAN-GP's gradient penalty with an error that says so.
+# - `graph=True` (an option of the training loop itself, CUDA only) records the *whole* training step — every
+#   discriminator update, the generator update, both backward passes and both optimisers — once as a CUDA graph and
+#   replays it with a single launch per step (`gantutor.graphs`). The book's networks are small, so on a GPU most of
+#   a step's time is spent launching a few hundred tiny kernels from Python; a replayed graph removes that cost. The
+#   loop feeds the recorded step through fixed batch buffers, keeps Adam's state and the learning rate on the GPU,
+#   and registers the run's random generator with the graph, so training takes the same batches and updates as
+#   without it. A step whose Python values change from step to step (the VAE's KL warm-up) cannot be replayed and is
+#   refused with its reason. On a GPU, `python -m gantutor.bench --loops
+#   'tutorial,gantutor[fused_adam],gantutor[fused_adam+graph],gantutor[fused_adam+reduce-overhead]'` puts the
+#   plain loop, the whole-step graph and compiled networks side by side.
 #
 # On CUDA part of the fast path is the default (fused Adam, the part that measured faster on a GPU, see below); on
 # the CPU it is opt-in, because a CPU without native bf16 instructions

@@ -367,7 +367,8 @@ def train_diffusion(model: nn.Module, batches, *, steps: int, objective: str = "
                     ema: float | None = None, lr_decay: float = 1.0, snapshots: int = 0, render_steps: int = 20,
                     seed: int | None = None, progress: str | bool | None = None, desc: str | None = None,
                     checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-                    on_snapshot=None, check_every: int = 200, fast=None, compile: bool = False) -> DiffusionHistory:
+                    on_snapshot=None, check_every: int = 200, fast=None, compile: bool = False,
+                    graph: bool = False) -> DiffusionHistory:
     """Train a denoiser (``objective="ddpm"``: noise prediction with ``schedule``, default linear T = 1000) or a
     velocity field (``"flow"``) with Adam for ``steps`` batches; return the :class:`DiffusionHistory`.
 
@@ -379,7 +380,7 @@ def train_diffusion(model: nn.Module, batches, *, steps: int, objective: str = "
         lr_decay: the learning rate is multiplied by this factor spread over training (1: constant).
         render_steps: sampler steps per snapshot (DDIM for DDPM, Euler for flow).
         snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot, check_every, fast,
-            compile: the engine's options, as in :func:`gantutor.train_gan`.
+            compile, graph: the engine's options, as in :func:`gantutor.train_gan`.
     """
     if objective not in ("ddpm", "flow"):
         raise ValueError(f"objective must be 'ddpm' (noise prediction) or 'flow' (flow matching), got {objective!r}.")
@@ -398,7 +399,7 @@ def train_diffusion(model: nn.Module, batches, *, steps: int, objective: str = "
                          schedule=schedule, p_uncond=p_uncond, render_steps=render_steps)
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc or objective.upper(),
               checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume, on_snapshot=on_snapshot,
-              check_every=check_every, ema=ema, fast=fast, compile=compile,
+              check_every=check_every, ema=ema, fast=fast, compile=compile, graph=graph,
               lr_schedule=exponential_decay(lr_decay, steps) if lr_decay != 1.0 else None)
     return DiffusionHistory(run.record[:, 0].clone(), snapshot_steps=run.snapshot_steps, snapshots=run.snapshots,
                             evaluations=run.evaluations, seconds=run.seconds, stopped_at=run.stopped_at,

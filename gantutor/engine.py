@@ -11,7 +11,8 @@ run needs lives here, once:
 * atomic checkpoints holding tensors and plain values only (every random state and the data's position
   included), so that a resumed run on the CPU equals an uninterrupted one bit for bit;
 * Ctrl-C between steps, and the guard that stops (or rolls back) when a loss becomes NaN or infinite;
-* the fast path of :mod:`gantutor.fast`, and DistributedDataParallel unwrapping.
+* the fast path of :mod:`gantutor.fast`, whole-step CUDA graphs (:mod:`gantutor.graphs`), and
+  DistributedDataParallel unwrapping.
 
 The numbers a step returns stay on the device; the engine reads them every ``check_every`` steps, so recording
 costs no synchronisation inside a step.
@@ -33,6 +34,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from .checkpoint import TrainingDiverged, load_checkpoint, save_checkpoint
 from .fast import speedups
+from .graphs import GraphedStep, backend_for
 
 PROGRESS_ENV = "GANTUTOR_PROGRESS"
 
@@ -96,6 +98,11 @@ class Step:
 
     def load_extra_state(self, state: dict) -> None:
         pass
+
+    def graph_unsafe(self) -> str | None:
+        """Why this step cannot be recorded once and replayed as a CUDA graph (``graph=True``), else ``None``:
+        a step whose Python values change from step to step would replay the first recording's values."""
+        return None
 
 
 @dataclass
@@ -223,6 +230,7 @@ class Engine:
         self.writes = not (torch.distributed.is_available() and torch.distributed.is_initialized()
                            and torch.distributed.get_rank() != 0)
         self.done = self.checked = 0
+        self.graphed: GraphedStep | None = None
 
     # ------------------------------------------------------------------------------------------------ checkpoints
     def state(self) -> dict:
@@ -230,7 +238,7 @@ class Engine:
         return {"format": "gantutor-checkpoint", "kind": task.kind, "step": self.done, "steps": self.steps,
                 "models": {name: type(unwrap(m)).__name__ for name, m in task.modules.items()},
                 "modules": {name: unwrap(m).state_dict() for name, m in task.modules.items()},
-                "optimizers": {name: opt.state_dict() for name, opt in task.optimizers.items()},
+                "optimizers": {name: self.optimizer_state(opt) for name, opt in task.optimizers.items()},
                 "ema": self.ema.state_dict() if self.ema is not None else None,
                 "record": self.record[:self.done].cpu(), "snapshot_steps": list(self.run.snapshot_steps),
                 "snapshots": list(self.run.snapshots), "rng_cpu": torch.get_rng_state(),
@@ -238,6 +246,9 @@ class Engine:
                 "rng": task.rng.get_state() if task.rng is not None else None,
                 "batches": {name: b.state_dict() for name, b in task.batches.items() if hasattr(b, "state_dict")},
                 "extra": task.extra_state()}
+
+    def optimizer_state(self, opt) -> dict:
+        return self.graphed.plain_optimizer_state(opt) if self.graphed is not None else opt.state_dict()
 
     def save(self) -> None:
         if self.writes and self.checkpoint is not None:
@@ -317,14 +328,16 @@ class Engine:
 
     # ------------------------------------------------------------------------------------------------- the loop
     def set_lr(self, step: int) -> None:
-        if self.lr_schedule is not None:
+        if self.lr_schedule is not None and self.graphed is not None:
+            self.graphed.set_lr(self.lr_schedule, step)
+        elif self.lr_schedule is not None:
             for opt in self.task.optimizers.values():
                 for group in opt.param_groups:
                     group["lr"] = self.lr_schedule(step, group["lr"])
 
     def one_step(self, step: int) -> None:
         self.set_lr(step)
-        row = self.task.step()
+        row = self.graphed() if self.graphed is not None else self.task.step()
         with torch.no_grad():
             self.record[step - 1] = row
         if self.ema is not None:
@@ -370,7 +383,18 @@ class Engine:
         self.run.rolled_back_to = self.done
         print(f"{self.desc}: a loss became non-finite; rolled back to the checkpoint at step {self.done}.", flush=True)
 
-    def fit(self, fast=frozenset(), compile: bool = False) -> Run:
+    def graph_backend(self, graph: bool):
+        """What records and replays the step for ``graph=True`` (:func:`gantutor.graphs.backend_for`), else None;
+        refuses a step that cannot be replayed, with its reason."""
+        if not graph:
+            return None
+        reason = self.task.graph_unsafe()
+        if reason:
+            raise ValueError(f"graph=True cannot replay this step: {reason}")
+        return backend_for(self.device)
+
+    def fit(self, fast=frozenset(), compile: bool = False, graph: bool = False) -> Run:
+        backend = self.graph_backend(graph)
         if self.resume:
             self.restore()
         elif self.schedule and self.schedule[0] == 0:
@@ -382,6 +406,9 @@ class Engine:
         with contextlib.ExitStack() as stack:
             flags = stack.enter_context(deferred_interrupt())
             stack.enter_context(speedups(self.device, self.task.fast_targets(), enabled=fast, compile=compile))
+            if backend is not None:
+                self.graphed = stack.enter_context(
+                    GraphedStep(self.task, backend, tensor_lr=self.lr_schedule is not None))
             if bar is not None:
                 stack.callback(bar.close)
             try:
@@ -399,7 +426,7 @@ class Engine:
         return self.run
 
 
-def fit(task: Step, *, steps: int, fast=frozenset(), compile: bool = False, **options) -> Run:
+def fit(task: Step, *, steps: int, fast=frozenset(), compile: bool = False, graph: bool = False, **options) -> Run:
     """Train ``task`` for ``steps`` steps with the one loop; return the :class:`Run`.
 
     Options (each model family's ``train_*`` passes them through):
@@ -418,8 +445,9 @@ def fit(task: Step, *, steps: int, fast=frozenset(), compile: bool = False, **op
         ema: decay of an EMA of ``task.sampler``'s weights and buffers; snapshots and ``on_snapshot`` then use the
             average, returned as ``run.ema``.
         fast, compile: the fast path of :mod:`gantutor.fast` for the task's :meth:`Step.fast_targets`.
+        graph: record the whole step once as a CUDA graph and replay it (:mod:`gantutor.graphs`; CUDA only).
     """
-    return Engine(task, steps=steps, **options).fit(fast, compile)
+    return Engine(task, steps=steps, **options).fit(fast, compile, graph)
 
 
 def _one_thread() -> None:

@@ -9,7 +9,8 @@ list of the names in :data:`TECHNIQUES` to choose some):
 * **fused Adam** (one kernel updates every parameter) instead of the per-tensor loop;
 * **channels_last** memory format for convolutional networks, and cuDNN's autotuner
   (``torch.backends.cudnn.benchmark``, CUDA only);
-* optionally ``torch.compile`` of the forward passes (``compile=True``).
+* optionally ``torch.compile`` of the forward passes (``compile=True``, or a mode of :data:`COMPILE_MODES` such as
+  ``"reduce-overhead"``, which also CUDA-graphs each compiled network).
 
 The loops themselves already keep the data on the device (:class:`gantutor.data.TensorBatches`), never call
 ``.item()`` inside a step (losses are recorded into a device tensor and read every ``check_every`` steps), and use
@@ -62,8 +63,15 @@ def resolve_fast(fast, device: torch.device) -> frozenset:
     return chosen
 
 
-def check_fast(fast: frozenset, compile: bool, device: torch.device) -> None:
+#: The modes ``compile`` may name (``torch.compile``'s ``mode``); ``True`` is the default mode.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
+def check_fast(fast: frozenset, compile, device: torch.device) -> None:
     """Raise a clear error for settings the fast path cannot honour."""
+    if not isinstance(compile, bool) and compile not in COMPILE_MODES:
+        raise ValueError(f"compile must be True, False or a torch.compile mode from {', '.join(COMPILE_MODES)}; "
+                         f"got {compile!r}.")
     if compile and not fast:
         raise ValueError("compile=True needs the fast path: pass fast=True (or a list of techniques, or leave "
                          "fast=None on CUDA).")
@@ -111,7 +119,7 @@ def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool
         original = getattr(obj, name)
         if channels_last and isinstance(obj, nn.Module) and _has_conv(obj):
             obj.to(memory_format=torch.channels_last)
-        inner = torch.compile(original) if compile else original
+        inner = torch.compile(original, mode=None if compile is True else compile) if compile else original
 
         @functools.wraps(original)
         def run(*args, _inner=inner, **kwargs):

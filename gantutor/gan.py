@@ -185,7 +185,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               progress: str | bool | None = None, desc: str = "GAN", optimizer: str | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
-              compile: bool = False, lr_decay: bool = False, ema: float | None = None) -> GANHistory:
+              compile: bool = False, lr_decay: bool = False, ema: float | None = None,
+              graph: bool = False) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -213,6 +214,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``True``: all of them;
             ``None``: :data:`gantutor.fast.CUDA_DEFAULT` (fused Adam) on CUDA, nothing on the CPU (float32,
             bit-reproducible). ``compile``: also ``torch.compile`` both networks' forward passes.
+        graph: record the whole step (every discriminator update, the generator update, both optimisers) once as
+            a CUDA graph and replay it each step (:mod:`gantutor.graphs`; CUDA only). Training runs the same
+            updates on the same batches; only the launches change.
 
     A ``KeyboardInterrupt`` (the notebook's stop button) ends training cleanly: the models keep their weights and
     the returned history covers the completed steps, with ``history.interrupted = True``.
@@ -231,12 +235,16 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     optimizer = optimizer or objective.optimizer or "adam"
     fast = resolve_fast(fast, device)
     check_fast(fast, compile, device)
+    if compile and objective.gradient_penalty:
+        raise ValueError("compile cannot train with a gradient penalty: torch.compile's autograd does not support the "
+                         "double backward the penalty needs (the gradient of a gradient). Leave compile off (on CUDA, "
+                         "graph=True cuts the per-step overhead instead).")
     opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast)
     task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_nonfinite=on_nonfinite, check_every=check_every,
               on_snapshot=on_snapshot, lr_schedule=linear_decay(lr, steps) if lr_decay else None, ema=ema,
-              fast=fast, compile=compile)
+              fast=fast, compile=compile, graph=graph)
     rec = run.record
     return GANHistory(*(rec[:, i].clone() for i in range(4)), snapshot_steps=run.snapshot_steps,
                       snapshots=run.snapshots, seconds=run.seconds,

@@ -292,13 +292,19 @@ class VAEStep(Step):
     def load_extra_state(self, state):
         self.step_count = state["step_count"]
 
+    def graph_unsafe(self):
+        if self.warmup_steps:
+            return ("the KL warm-up computes β from the step count in Python, so a replay would keep the recorded "
+                    "step's β; train with warmup_steps=0, or leave graph off.")
+        return None
+
 
 def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float = 1.0, warmup_steps: int = 0,
               free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
               seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_snapshot=None, lr_decay: float = 1.0, fast=None, compile: bool = False,
-              ema: float | None = None, check_every: int = 200) -> VAEHistory:
+              ema: float | None = None, check_every: int = 200, graph: bool = False) -> VAEHistory:
     """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
 
     Args:
@@ -313,7 +319,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
         lr_decay: the learning rate is multiplied by this factor spread evenly over training (1: constant;
             :func:`gantutor.engine.exponential_decay`).
         ema: decay of an exponential moving average of the weights; snapshots use it, ``history.ema`` keeps it.
-        snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot, fast, compile: as in
+        snapshots, seed, progress, checkpoint, checkpoint_every, resume, on_snapshot, fast, compile, graph: as in
             :func:`gantutor.train_gan` (the fast path autocasts the encoder and the decoder; the KL term and the
             likelihood are computed in float32 from their outputs).
     """
@@ -333,7 +339,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_snapshot=on_snapshot, check_every=check_every,
               lr_schedule=exponential_decay(lr_decay, steps) if lr_decay != 1.0 else None, ema=ema, fast=fast,
-              compile=compile)
+              compile=compile, graph=graph)
     return VAEHistory(*(run.record[:, i].clone() for i in range(4)), snapshot_steps=run.snapshot_steps,
                       snapshots=run.snapshots, evaluations=run.evaluations, seconds=run.seconds,
                       stopped_at=run.stopped_at, interrupted=run.interrupted, ema=run.ema)

@@ -64,20 +64,40 @@ def _ring_run(fast, steps=300):
 
 def test_compiled_networks_train_like_eager_ones_on_the_cpu():
     """``compile=True`` (torch.compile, inductor, of both networks' forward passes) changes how the networks run,
-    not what the step computes: with the same fast-path techniques and seed, the losses of every step agree with the
-    eager run to float tolerance, and the compiled forwards are removed afterwards."""
+    not what the step computes. Over 1,000 steps of the WGAN (5 critic updates per generator update, weight
+    clipping) with an EMA of the generator, and the same fast-path techniques and seed, the losses agree with the
+    eager run's to float tolerance step by step for the first 50 steps and on average over the second half (the
+    compiled kernels sum in another order, so the two runs drift apart slowly), the EMAs' samples of the same noise
+    differ by well under 15 % (relative norm; 4.6 % where this test was written), and the compiled
+    forwards are removed afterwards."""
     def run(compile):
         gt.seed_everything(0)
         g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
         gen = torch.Generator().manual_seed(1)
         batches = iter(lambda: gt.sample_ring(64, generator=gen), None)
-        h = gt.train_gan(g, d, batches, steps=30, seed=0, fast=["fused_adam"], compile=compile, check_every=10)
+        h = gt.train_gan(g, d, batches, steps=1000, loss="wgan", seed=0, ema=0.99, fast=["fused_adam"],
+                         compile=compile, check_every=100, progress="off")
         return h, g
 
     (eager, _), (compiled, g) = run(False), run(True)
     assert "forward" not in vars(g)
     for name in ("d_loss", "g_loss", "d_real", "d_fake"):
-        torch.testing.assert_close(getattr(compiled, name), getattr(eager, name), rtol=1e-4, atol=1e-5)
+        a, b = getattr(compiled, name), getattr(eager, name)
+        torch.testing.assert_close(a[:50], b[:50], rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(a[500:].mean(), b[500:].mean(), rtol=0.05, atol=0.02)
+    z = torch.randn(256, 2, generator=torch.Generator().manual_seed(2))
+    a, b = compiled.ema(z), eager.ema(z)
+    drift = float((a - b).norm() / b.norm())
+    assert drift < 0.15, drift
+
+
+def test_compile_with_a_gradient_penalty_is_refused():
+    """torch.compile's autograd cannot differentiate a compiled network twice, which the gradient penalty needs:
+    the error says so before any compilation, and names what works instead."""
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    with pytest.raises(ValueError, match="gradient penalty.*double backward"):
+        gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=1, loss="wgan-gp", fast=["fused_adam"],
+                     compile=True)
 
 
 def test_channels_last_on_the_cpu_changes_the_layout_not_the_step():
@@ -200,6 +220,26 @@ def test_bench_rejects_unknown_names(capsys):
     assert "Unknown model 'resnet'" in capsys.readouterr().err
     assert bench.main(["--loops", "gantutor[fp8]"]) == 2
     assert "gantutor[t1+t2]" in capsys.readouterr().err
+
+
+def test_bench_loop_names_carry_the_engine_options():
+    """``gantutor[...]`` names techniques of the fast path and, beside them, the engine's whole-step CUDA graph or
+    torch.compile's reduce-overhead mode, so the bench can put the three side by side."""
+    assert bench.loop_options("gantutor[fused_adam+graph]") == {"fast": ["fused_adam"], "graph": True,
+                                                                 "compile": False}
+    assert bench.loop_options("gantutor[graph]") == {"fast": False, "graph": True, "compile": False}
+    assert bench.loop_options("gantutor[fused_adam+reduce-overhead]") == {
+        "fast": ["fused_adam"], "graph": False, "compile": "reduce-overhead"}
+    assert bench.loop_options("gantutor-fast")["fast"] is True
+    for bad in ("gantutor[graph+graph]", "gantutor[warp]", "gantutor[]"):
+        with pytest.raises(ValueError, match="engine options from graph, reduce-overhead"):
+            bench.loop_options(bad)
+
+
+def test_compile_modes_are_checked():
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    with pytest.raises(ValueError, match="torch.compile mode from default, reduce-overhead"):
+        gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=1, fast=["fused_adam"], compile="fastest")
 
 
 class _FakeLoop:

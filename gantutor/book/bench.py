@@ -18,7 +18,11 @@ one process, on the same device, with the same batch size and the same initial w
     :func:`gantutor.train_gan` / :func:`gantutor.vae.train_vae` in float32 (``fast=False``; the CPU default).
 ``gantutor[t1+t2]``
     the same with only the named techniques of :mod:`gantutor.fast` (e.g. ``gantutor[fused_adam]``), to measure
-    each technique's share;
+    each technique's share; ``+graph`` records the whole step as a CUDA graph and replays it (:mod:`gantutor.graphs`;
+    each timed block is one training run, so it includes the run's three eager warm-up steps and the recording),
+    and ``+reduce-overhead`` compiles the forward passes with ``torch.compile(mode="reduce-overhead")``, which
+    CUDA-graphs each compiled network (e.g. ``gantutor[fused_adam+graph]`` against
+    ``gantutor[fused_adam+reduce-overhead]``);
 ``gantutor-fast``
     the same with ``fast=True`` (:mod:`gantutor.fast`: bf16 autocast, fused Adam, channels_last and cuDNN
     autotuning on CUDA; the CUDA default); ``--compile`` adds ``torch.compile``.
@@ -69,18 +73,33 @@ LOOPS = ("tutorial", "tutorial-tensors", "gantutor", "gantutor[fused_adam]", "ga
 AGREEMENT_LOOPS = ("tutorial", "gantutor", "gantutor-fast")
 
 
+#: Engine options a gantutor loop's name can add to its techniques: ``graph`` (the whole step as a CUDA graph,
+#: :mod:`gantutor.graphs`) and ``reduce-overhead`` (``torch.compile(mode="reduce-overhead")`` of the forward passes,
+#: which CUDA-graphs each compiled network; it needs a technique beside it, e.g. ``fused_adam``).
+ENGINE_OPTIONS = ("graph", "reduce-overhead")
+
+
 def _techniques(kind: str):
-    """``fast`` for a gantutor loop name: ``gantutor`` → False, ``gantutor-fast`` → True, ``gantutor[a,b]`` → [a, b]."""
+    """``fast`` for a gantutor loop name: ``gantutor`` → False, ``gantutor-fast`` → True, ``gantutor[a+b]`` → [a, b]
+    (engine options in the brackets are left out; :func:`loop_options` reads them)."""
+    return loop_options(kind)["fast"]
+
+
+def loop_options(kind: str) -> dict:
+    """The training options of a gantutor loop's name: ``fast``, ``graph`` and ``compile``."""
     if kind == "gantutor":
-        return False
+        return {"fast": False, "graph": False, "compile": False}
     if kind == "gantutor-fast":
-        return True
+        return {"fast": True, "graph": False, "compile": False}
     if kind.startswith("gantutor[") and kind.endswith("]"):
         names = [t for t in kind[len("gantutor["):-1].split("+") if t]
-        if names and all(t in TECHNIQUES for t in names):
-            return names
+        techniques = [t for t in names if t not in ENGINE_OPTIONS]
+        if names and all(t in TECHNIQUES for t in techniques) and len(set(names)) == len(names):
+            return {"fast": techniques or False, "graph": "graph" in names,
+                    "compile": "reduce-overhead" if "reduce-overhead" in names else False}
     raise ValueError(f"Unknown loop {kind!r}: use tutorial, tutorial-tensors, gantutor, gantutor-fast or "
-                     f"gantutor[t1+t2] with techniques from {', '.join(TECHNIQUES)}.")
+                     f"gantutor[t1+t2] with techniques from {', '.join(TECHNIQUES)} and engine options from "
+                     f"{', '.join(ENGINE_OPTIONS)}.")
 
 
 def _sync(device: torch.device) -> None:
@@ -209,8 +228,10 @@ class _Loop:
                 self.opt = tuple(torch.optim.Adam(n.parameters(), lr=2e-4, betas=(0.5, 0.999)) for n in self.nets)
         else:
             self.batches = TensorBatches(train_images, batch_size=batch_size, seed=0)
-        self.fast = False if kind.startswith("tutorial") else _techniques(kind)
-        self.compile = compile and kind == "gantutor-fast"
+        options = {"fast": False, "graph": False, "compile": False} if kind.startswith("tutorial") else \
+            loop_options(kind)
+        self.fast, self.graph = options["fast"], options["graph"]
+        self.compile = options["compile"] or (compile and kind == "gantutor-fast")
 
     def run(self, steps: int, tail: int | None = None) -> tuple[float, dict]:
         """Run ``steps`` steps; return (seconds, mean losses over the last ``tail`` steps, default all)."""
@@ -228,11 +249,11 @@ class _Loop:
             seconds = time.perf_counter() - start
         elif self.vae:
             h = train_vae(self.nets[0], self.batches, steps=steps, progress="off", fast=self.fast,
-                          compile=self.compile)
+                          compile=self.compile, graph=self.graph)
             seconds, losses = h.seconds, {"loss": h.loss.tolist()}
         else:
             h = train_gan(*self.nets, self.batches, steps=steps, progress="off", fast=self.fast,
-                          compile=self.compile)
+                          compile=self.compile, graph=self.graph)
             seconds, losses = h.seconds, {"d_loss": h.d_loss.tolist(), "g_loss": h.g_loss.tolist()}
         tail = tail or steps
         return seconds, {k: statistics.fmean(v[-tail:]) for k, v in losses.items()}
