@@ -542,9 +542,10 @@ def allocators(work=ALLOCATOR_WORK, *, images: int = 1000, steps: int = 5, repea
 
 
 def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60.0, eval_every: int = 250,
-                    n_eval: int = 10000, batch_size: int = 128, fast=None, log=print) -> dict:
+                    n_eval: int = 10000, batch_size: int = 128, fast=None, graph: bool = False, log=print) -> dict:
     """Train the DCGAN on MNIST until its FID is within ``target`` × the real-vs-real floor or ``max_seconds`` of
-    training have passed; returns the trajectory and the time (training only, evaluation excluded)."""
+    training have passed; returns the trajectory and the time (training only, evaluation excluded). ``graph``: the
+    whole step as a CUDA graph (:mod:`gantutor.graphs`)."""
     from ..data import TensorBatches, load_images
     from ..fast import resolve_fast
     from ..features import classifier_outputs
@@ -578,11 +579,13 @@ def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60
     # Enough steps that the time budget, not the step count, ends training; snapshots every eval_every steps.
     steps = eval_every * 10000
     history = train_gan(G, D, TensorBatches(train.images, batch_size=batch_size, seed=0), steps=steps,
-                        snapshots=steps // eval_every + 1, on_snapshot=evaluate, progress="off", fast=fast, seed=0)
+                        snapshots=steps // eval_every + 1, on_snapshot=evaluate, progress="off", fast=fast, seed=0,
+                        graph=graph)
     reached = [t for t in trajectory if t["fid_over_floor"] <= target]
     return {"environment": environment(device),
             "settings": {"target_over_floor": target, "max_seconds": max_seconds, "eval_every": eval_every,
-                         "n_eval": n, "batch_size": batch_size, "fast": sorted(resolve_fast(fast, device))},
+                         "n_eval": n, "batch_size": batch_size, "fast": sorted(resolve_fast(fast, device)),
+                         "graph": graph},
             "floor_fid": floor, "trajectory": trajectory, "stopped_at": history.stopped_at,
             "reached": bool(reached),
             "seconds_to_target": reached[0]["train_seconds"] if reached else None,
@@ -610,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target", type=float, default=3.0, help="FID target as a multiple of the floor")
     parser.add_argument("--max-seconds", type=float, default=60.0, help="training-time budget for --time-to-quality")
     parser.add_argument("--eval-every", type=int, default=250)
+    parser.add_argument("--graph", action="store_true", help="--time-to-quality with the whole step as a CUDA graph")
     parser.add_argument("--allocator", action="store_true",
                         help="instead: flow sampling and classifier scoring under each allocator setting "
                              "(gantutor.allocator), --repeats fresh processes each")
@@ -631,7 +635,7 @@ def main(argv: list[str] | None = None) -> int:
             print(format_op_profile(result))
         elif args.time_to_quality:
             result = time_to_quality(device=args.device, target=args.target, max_seconds=args.max_seconds,
-                                     eval_every=args.eval_every, batch_size=args.batch_size)
+                                     eval_every=args.eval_every, batch_size=args.batch_size, graph=args.graph)
             state = (f"reached in {result['seconds_to_target']:.1f} s of training" if result["reached"] else
                      f"not reached in {args.max_seconds:.0f} s (best {result['best_fid_over_floor']:.1f}× floor)")
             print(f"DCGAN on MNIST, FID ≤ {args.target}× floor ({result['floor_fid']:.2f}): {state}")

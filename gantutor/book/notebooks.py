@@ -88,8 +88,9 @@ def recorded_metrics(nb) -> dict[str, float]:
     return found
 
 
-def execute(path: Path, profile: str, timeout: int = 1800) -> float:
-    """Execute ``path`` in place under ``profile``; return the wall time in seconds."""
+def execute(path: Path, profile: str, timeout: int = 1800, out: Path | None = None) -> float:
+    """Execute ``path`` under ``profile`` and write it with its outputs to ``out`` (default: in place); return the
+    wall time in seconds."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -118,7 +119,7 @@ def execute(path: Path, profile: str, timeout: int = 1800) -> float:
     metrics = recorded_metrics(nb)
     if metrics:
         nb.metadata["gantutor"]["metrics"] = metrics
-    nbformat.write(nb, path)
+    nbformat.write(nb, out or path)
     return seconds
 
 
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="notebooks to run (default: all in _toc.yml)")
     parser.add_argument("--profile", default=None, help="smoke, cpu or gpu (default: gpu with CUDA, else cpu)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="write the executed notebooks into this folder instead of in place")
     args = parser.parse_args(argv)
     from ..profile import default_profile_name, get_profile
 
@@ -137,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such notebook: {', '.join(missing)}")
     for p in paths:
         print(f"running {p} with profile={profile} ...", flush=True)
-        seconds = execute(p, profile, args.timeout)
+        if args.out_dir is not None:
+            args.out_dir.mkdir(parents=True, exist_ok=True)
+        seconds = execute(p, profile, args.timeout, args.out_dir / p.name if args.out_dir is not None else None)
         print(f"  done in {seconds:.0f} s", flush=True)
     return 0
 
