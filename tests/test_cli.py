@@ -344,3 +344,25 @@ def test_toy_diffusion_record_holds_every_run_and_matches_a_run_in_this_process(
     assert "the grid misses (24.7 of 25 modes and 80.0 % high-quality against 90 %)" in short and "ring misses" not in short
     with pytest.raises(ValueError, match="no 'flow' runs"):
         toys.verdict({"ddpm": {}}, "flow")
+
+
+def test_spectral_norm_recipe_builds_the_discriminator_it_names(monkeypatch):
+    """The ``dcgan-sn`` comparison's variants train the chapter's generator against a discriminator with spectral
+    normalisation in place of batch norm, with the loss each variant names."""
+    import gantutor.gan as gan_module
+    from gantutor.book import recipes
+
+    seen, real_train_gan = {}, gan_module.train_gan
+
+    def spy(G, D, batches, **kw):
+        seen.update(loss=kw["loss"], modules={type(m).__name__ for m in D.modules()},
+                    normalised=any(hasattr(m, "parametrizations") for m in D.modules()))
+        return real_train_gan(G, D, batches, **kw)
+
+    monkeypatch.setattr(gan_module, "train_gan", spy)
+    spec = recipes.COMPARISONS["dcgan-sn"]
+    images = torch.rand(64, 1, 28, 28) * 2 - 1
+    shared = {**spec["shared"], "width": 4, "batch_size": 16}
+    hist, G = recipes.train_one(shared, spec["variants"]["sn-hinge"], 2, 0, images, torch.device("cpu"))
+    assert seen["loss"] == "hinge" and seen["normalised"] and "BatchNorm2d" not in seen["modules"]
+    assert G.upsample == "resize" and len(hist.d_loss) == 2

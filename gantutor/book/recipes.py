@@ -24,6 +24,12 @@ COMPARISONS = {
         "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99},
         "variants": {"transposed": {"upsample": "transposed"}, "resize": {"upsample": "resize"}},
     },
+    # The chapter's generator (resize upsampling) against discriminators with spectral normalisation instead of
+    # batch norm (Miyato et al., 2018), with the non-saturating loss and with the hinge loss (SNGAN's pairing).
+    "dcgan-sn": {
+        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"},
+        "variants": {"sn": {"spectral_norm": True}, "sn-hinge": {"spectral_norm": True, "loss": "hinge"}},
+    },
 }
 #: Samples scored per run (the evaluation chapter's protocol).
 EVAL_SAMPLES = 10_000
@@ -34,19 +40,22 @@ SNAPSHOTS = 7
 
 
 def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, device):
-    """One DCGAN run of the chapter's recipe with ``variant``'s change; returns (history, last-weights generator)."""
+    """One DCGAN run of the chapter's recipe with ``variant``'s changes (``upsample``; ``spectral_norm``: the
+    discriminator spectrally normalised, without batch norm; ``loss``); returns (history, last-weights generator)."""
     from ..data import TensorBatches
     from ..gan import train_gan
-    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator
+    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator, spectral_normalize
     from ..profile import seed_everything
 
+    settings = {**shared, **variant}
     seed_everything(seed)
-    G = DCGANGenerator(width=shared["width"], upsample=variant["upsample"]).to(device)
-    D = DCGANDiscriminator(width=shared["width"]).to(device)
+    G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"]).to(device)
+    D = DCGANDiscriminator(width=settings["width"], batchnorm=not settings.get("spectral_norm", False))
+    D = (spectral_normalize(D) if settings.get("spectral_norm") else D).to(device)
     fixed_noise = torch.randn(64, G.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
-    hist = train_gan(G, D, TensorBatches(train_images, batch_size=shared["batch_size"], seed=seed), steps=steps,
-                     fixed_noise=fixed_noise, snapshots=SNAPSHOTS, seed=seed, ema=shared["ema"], lr=shared["lr"],
-                     progress="off")
+    hist = train_gan(G, D, TensorBatches(train_images, batch_size=settings["batch_size"], seed=seed), steps=steps,
+                     fixed_noise=fixed_noise, snapshots=SNAPSHOTS, seed=seed, ema=settings["ema"], lr=settings["lr"],
+                     loss=settings.get("loss", "non-saturating"), progress="off")
     return hist, G
 
 
