@@ -52,7 +52,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 
@@ -62,6 +61,8 @@ print(gt.describe_environment(P, gt.get_device()), "(this page only reads record
 STEPS = gt.PROFILES["cpu"].variant_steps            # the budget of chapter 6's stored table
 
 # %% tags=["nbval-check-output", "hide-input"]
+from myst_nb import glue
+
 RECORDS = ("toy_bn_100k.json", "toy_bn_200k.json", "toy_bn_pac2_200k.json")
 RECIPES = {"bn-128-decay": ("BatchNorm generator + decay", "bn"),           # config: (name in the table, glue prefix)
            "bn-pac2-128-decay": ("BatchNorm generator + decay + packing (PacGAN2)", "pac")}
