@@ -26,6 +26,7 @@ from torch import nn
 
 from .engine import Step, check_options, exponential_decay, fit, progress_mode
 from .fast import adam, check_fast, resolve_fast
+from .graphs import recording
 
 __all__ = ["NoiseSchedule", "DiffusionHistory", "DiffusionStep", "ddpm_loss", "flow_loss", "ddpm_step", "ddim_step",
            "sample_diffusion", "sample_flow", "optimal_denoiser", "mixture_velocity", "train_diffusion",
@@ -74,7 +75,18 @@ class NoiseSchedule:
     def at(self, values: torch.Tensor, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         """``values[t]`` shaped to broadcast against ``like`` (one value per example), in ``like``'s dtype."""
         check_timesteps(t, self.T)
-        return values.to(like.device)[t.to(like.device)].to(like.dtype).view(-1, *([1] * (like.dim() - 1)))
+        return self.on(values, like.device)[t.to(like.device)].to(like.dtype).view(-1, *([1] * (like.dim() - 1)))
+
+    def on(self, values: torch.Tensor, device: torch.device) -> torch.Tensor:
+        """``values`` (one of this schedule's tensors) on ``device``, copied there once and kept: a training step
+        recorded as a CUDA graph may not copy from the CPU."""
+        if values.device == torch.device(device):
+            return values
+        copies = self.__dict__.setdefault("_copies", {})
+        key = (id(values), str(device))
+        if key not in copies:
+            copies[key] = values.to(device)
+        return copies[key]
 
     def __repr__(self) -> str:
         return f"NoiseSchedule({self.name}, T={self.T})"
@@ -88,7 +100,7 @@ def _check_T(T) -> None:
 def check_timesteps(t: torch.Tensor, T: int) -> None:
     if t.dtype not in (torch.int64, torch.int32) or t.dim() != 1:
         raise ValueError(f"Timesteps must be a 1-D integer tensor (one per example), got {t.dtype} {tuple(t.shape)}.")
-    if len(t) and (t.min() < 0 or t.max() >= T):
+    if len(t) and not recording() and (t.min() < 0 or t.max() >= T):
         raise ValueError(f"Timesteps must lie in 0..{T - 1} for a schedule of T = {T}, got {int(t.min())}"
                          f"..{int(t.max())}.")
 

@@ -383,7 +383,7 @@ class Engine:
         self.run.rolled_back_to = self.done
         print(f"{self.desc}: a loss became non-finite; rolled back to the checkpoint at step {self.done}.", flush=True)
 
-    def graph_backend(self, graph: bool):
+    def graph_backend(self, graph: bool, compile=False):
         """What records and replays the step for ``graph=True`` (:func:`gantutor.graphs.backend_for`), else None;
         refuses a step that cannot be replayed, with its reason."""
         if not graph:
@@ -391,10 +391,14 @@ class Engine:
         reason = self.task.graph_unsafe()
         if reason:
             raise ValueError(f"graph=True cannot replay this step: {reason}")
+        if compile in ("reduce-overhead", "max-autotune"):
+            raise ValueError(f"compile={compile!r} records CUDA graphs of its own, which cannot be recorded inside "
+                             f"the whole step's graph: use graph=True or compile={compile!r}, not both (compile=True "
+                             f"works with graph=True).")
         return backend_for(self.device)
 
     def fit(self, fast=frozenset(), compile: bool = False, graph: bool = False) -> Run:
-        backend = self.graph_backend(graph)
+        backend = self.graph_backend(graph, compile)
         if self.resume:
             self.restore()
         elif self.schedule and self.schedule[0] == 0:

@@ -34,8 +34,18 @@ import torch
 WARMUP_STEPS = 3
 
 
+def recording() -> bool:
+    """Whether a CUDA graph is being recorded on the current stream. Checks that read a tensor's values on the host
+    (``int(t.max())``) must be skipped then: the host cannot wait for the GPU inside a recording. They ran during
+    the warm-up steps, on the same kind of inputs."""
+    return torch.cuda.is_available() and torch.cuda.is_current_stream_capturing()
+
+
 def backend_for(device: torch.device):
     """What records and replays the step on ``device``: :class:`CudaGraphs` on CUDA; anything else is refused."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        raise ValueError("graph=True is not supported with DistributedDataParallel (its gradient all-reduce needs its "
+                         "own warm-up and streams before a recording); train with graph off under torchrun.")
     if device.type != "cuda":
         raise ValueError(f"graph=True records the training step as a CUDA graph, which needs a CUDA device; the "
                          f"models are on {device}. On the CPU leave graph off (compile=True, torch.compile, is the "
@@ -53,23 +63,42 @@ class CudaGraphs:
         self.stream = torch.cuda.Stream(device)
 
     def warm_up(self, fn):
-        self.stream.wait_stream(torch.cuda.current_stream(self.device))
-        with torch.cuda.stream(self.stream):
-            out = fn()
-        torch.cuda.current_stream(self.device).wait_stream(self.stream)
+        with torch.cuda.device(self.device):
+            self.stream.wait_stream(torch.cuda.current_stream(self.device))
+            with torch.cuda.stream(self.stream):
+                out = fn()
+            torch.cuda.current_stream(self.device).wait_stream(self.stream)
         return out
 
     def capture(self, fn, generators):
-        torch.cuda.synchronize(self.device)
-        self.graph = torch.cuda.CUDAGraph()
-        for generator in generators:
-            if generator.device.type == "cuda":
-                self.graph.register_generator_state(generator)
-        with torch.cuda.graph(self.graph):
-            return fn()
+        with torch.cuda.device(self.device):        # the recording stream and the default generator are the device's
+            torch.cuda.synchronize(self.device)
+            self.graph = torch.cuda.CUDAGraph()
+            for generator in generators:
+                if generator.device.type == "cuda":
+                    self.graph.register_generator_state(generator)
+            failure = []
+
+            def step():
+                try:
+                    return fn()
+                except Exception as err:            # torch.cuda.graph's exit would replace it with a generic error
+                    failure.append(err)
+                    raise
+
+            try:
+                with torch.cuda.graph(self.graph):
+                    return step()
+            except Exception as err:
+                if failure and failure[0] is not err:
+                    raise RuntimeError(f"Recording the training step as a CUDA graph failed: {failure[0]!r}. The step "
+                                       f"must not read tensor values on the host (.item(), int(t), if t.any()) or copy "
+                                       f"CPU tensors to the GPU; train with graph off to see where.") from failure[0]
+                raise
 
     def replay(self):
-        self.graph.replay()
+        with torch.cuda.device(self.device):
+            self.graph.replay()
 
 
 def _empty_like(batch):

@@ -29,6 +29,7 @@ from torch import nn
 
 from .engine import Step, check_options, exponential_decay, fit, progress_mode
 from .fast import adam, check_fast, resolve_fast
+from .graphs import recording
 from .metrics import importance_sampled_log_likelihood
 from .theory import diag_gaussian_log_prob, iwae_bound
 
@@ -56,7 +57,7 @@ class VAE(nn.Module):
         y = torch.as_tensor(y, device=device, dtype=torch.long)
         if y.dim() == 0:
             y = y.expand(n)
-        if y.shape != (n,) or int(y.min()) < 0 or int(y.max()) >= self.num_classes:
+        if y.shape != (n,) or (not recording() and (int(y.min()) < 0 or int(y.max()) >= self.num_classes)):
             raise ValueError(f"labels must be {n} class indices in 0..{self.num_classes - 1}, got shape "
                              f"{tuple(y.shape)} with values in [{int(y.min())}, {int(y.max())}].")
         return F.one_hot(y, self.num_classes).float()

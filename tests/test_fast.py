@@ -231,7 +231,7 @@ def test_bench_loop_names_carry_the_engine_options():
     assert bench.loop_options("gantutor[fused_adam+reduce-overhead]") == {
         "fast": ["fused_adam"], "graph": False, "compile": "reduce-overhead"}
     assert bench.loop_options("gantutor-fast")["fast"] is True
-    for bad in ("gantutor[graph+graph]", "gantutor[warp]", "gantutor[]"):
+    for bad in ("gantutor[graph+graph]", "gantutor[warp]", "gantutor[]", "gantutor[fused_adam+graph+reduce-overhead]"):
         with pytest.raises(ValueError, match="engine options from graph, reduce-overhead"):
             bench.loop_options(bad)
 

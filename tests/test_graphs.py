@@ -70,6 +70,13 @@ def test_graph_needs_cuda():
         gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=1, graph=True)
 
 
+def test_graph_and_a_compile_mode_with_graphs_of_its_own_are_refused_together(rerun):
+    g, d = gt.ToyGenerator(), gt.ToyDiscriminator()
+    with pytest.raises(ValueError, match="records CUDA graphs of its own"):
+        gt.train_gan(g, d, iter(lambda: gt.sample_ring(32), None), steps=1, fast=["fused_adam"],
+                     compile="reduce-overhead", graph=True)
+
+
 def test_a_step_that_cannot_be_replayed_is_refused_with_its_reason():
     model = V.MLPVAE(latent_dim=4, hidden=(16,))
     with pytest.raises(ValueError, match="cannot replay this step: the KL warm-up"):
@@ -147,8 +154,9 @@ def test_replayed_vae_and_diffusion_steps_train_like_eager_ones(rerun):
 # ------------------------------------------------------------------------------------------------- on a GPU
 def _cuda_run(family, graph, steps=1000):
     torch.manual_seed(0)
-    images = _images(2048).cuda()
-    common = dict(steps=steps, seed=0, graph=graph, progress="off", fast=False)
+    images, labels = _images(2048).cuda(), (torch.arange(2048) % 10).cuda()
+    common = dict(steps=steps, seed=0, graph=graph, progress="off",
+                  fast=None if family.endswith("-default-fast") else False)   # None: fused Adam on CUDA
     if family.startswith("gan"):
         g, d = DCGANGenerator(width=16).cuda(), DCGANDiscriminator(width=16).cuda()
         options = {"loss": "wgan-gp", "ema": 0.999} if family == "gan-wgan-gp-ema" else {}
@@ -158,17 +166,24 @@ def _cuda_run(family, graph, steps=1000):
         h = V.train_vae(V.MLPVAE().cuda(), TensorBatches(images, batch_size=64, seed=0), lr_decay=0.5, **common)
         return {"loss": h.loss}
     from gantutor.models.unet import UNet
+    if family == "flow-conditional":
+        model = UNet(channels=(16, 32, 32), num_classes=10).cuda()
+        h = train_diffusion(model, TensorBatches(images, labels, batch_size=64, seed=0), objective="flow",
+                            p_uncond=0.1, **common)
+        return {"loss": h.loss}
     h = train_diffusion(UNet(channels=(16, 32, 32)).cuda(), TensorBatches(images, batch_size=64, seed=0),
                         objective=family, ema=0.999, **common)
     return {"loss": h.loss}
 
 
 @pytest.mark.skipif(not CUDA, reason="a CUDA graph needs a CUDA device")
-@pytest.mark.parametrize("family", ["gan", "gan-wgan-gp-ema", "vae", "ddpm", "flow"])
+@pytest.mark.parametrize("family", ["gan", "gan-default-fast", "gan-wgan-gp-ema", "vae", "ddpm", "flow",
+                                    "flow-conditional"])
 def test_cuda_graph_losses_match_eager_over_1000_steps(family):
     """The recorded and replayed step (a CUDA graph) trains like eager CUDA training over 1,000 steps: the DCGAN
-    (also the WGAN-GP, with 5 critic updates, a gradient penalty and EMA), the Burda VAE with a decaying learning
-    rate, and the U-Net with the DDPM and the flow-matching losses. The two runs' kernels can differ in summation
+    (also with CUDA's default fused Adam, and the WGAN-GP with 5 critic updates, a gradient penalty and EMA), the
+    Burda VAE with a decaying learning rate, and the U-Net with the DDPM and the flow-matching losses (also
+    class-conditional, with labels dropped for guidance). The two runs' kernels can differ in summation
     order, so their losses agree to float tolerance step by step in the first 50 steps and on average over the
     second half."""
     eager, replayed = _cuda_run(family, False), _cuda_run(family, True)

@@ -75,7 +75,8 @@ AGREEMENT_LOOPS = ("tutorial", "gantutor", "gantutor-fast")
 
 #: Engine options a gantutor loop's name can add to its techniques: ``graph`` (the whole step as a CUDA graph,
 #: :mod:`gantutor.graphs`) and ``reduce-overhead`` (``torch.compile(mode="reduce-overhead")`` of the forward passes,
-#: which CUDA-graphs each compiled network; it needs a technique beside it, e.g. ``fused_adam``).
+#: which CUDA-graphs each compiled network; it needs a technique beside it, e.g. ``fused_adam``). The two do not
+#: combine: a compiled network's own graphs cannot be recorded inside the whole step's.
 ENGINE_OPTIONS = ("graph", "reduce-overhead")
 
 
@@ -94,7 +95,8 @@ def loop_options(kind: str) -> dict:
     if kind.startswith("gantutor[") and kind.endswith("]"):
         names = [t for t in kind[len("gantutor["):-1].split("+") if t]
         techniques = [t for t in names if t not in ENGINE_OPTIONS]
-        if names and all(t in TECHNIQUES for t in techniques) and len(set(names)) == len(names):
+        if names and all(t in TECHNIQUES for t in techniques) and len(set(names)) == len(names) and not \
+                {"graph", "reduce-overhead"} <= set(names):
             return {"fast": techniques or False, "graph": "graph" in names,
                     "compile": "reduce-overhead" if "reduce-overhead" in names else False}
     raise ValueError(f"Unknown loop {kind!r}: use tutorial, tutorial-tensors, gantutor, gantutor-fast or "

@@ -14,6 +14,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from ..graphs import recording
+
 
 def time_embedding(t: torch.Tensor, dim: int, max_period: float = 10_000.0) -> torch.Tensor:
     """Sinusoidal embedding ``(N, dim)`` of times ``t`` (shape ``(N,)``, any real values, e.g. 0–999)."""
@@ -43,7 +45,7 @@ class Conditioning(nn.Module):
         if labels is None:
             raise ValueError(f"This network is class-conditional: pass labels in 0..{self.num_classes} "
                              f"({self.num_classes} = no label).")
-        if labels.shape != t.shape or labels.min() < 0 or labels.max() > self.num_classes:
+        if labels.shape != t.shape or (not recording() and (labels.min() < 0 or labels.max() > self.num_classes)):
             raise ValueError(f"labels must have shape {tuple(t.shape)} and values in 0..{self.num_classes}.")
         return emb + self.label(labels)
 
