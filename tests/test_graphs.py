@@ -151,6 +151,28 @@ def test_replayed_vae_and_diffusion_steps_train_like_eager_ones(rerun):
     torch.testing.assert_close(ddpm(True), ddpm(False), rtol=1e-6, atol=1e-6)
 
 
+def test_the_cuda_ema_update_equals_pytorchs_bit_for_bit():
+    """On CUDA the engine updates the EMA without PyTorch's per-step copy of the update count to the GPU (a wait for
+    the GPU at every step); the update is the same, checked here on the CPU against ``update_parameters``, with a
+    batch-norm network (integer and float buffers)."""
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    from gantutor.engine import update_ema
+
+    torch.manual_seed(0)
+    model = DCGANGenerator(width=4)
+    ours, theirs = (AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9), use_buffers=True) for _ in "ab")
+    for _ in range(5):
+        with torch.no_grad():
+            for p in model.parameters():
+                p.add_(torch.randn_like(p))
+        model(torch.randn(8, model.latent_dim))            # training mode: batch norm's buffers move too
+        update_ema(ours, model)
+        theirs.update_parameters(model)
+    for a, b in zip(ours.state_dict().values(), theirs.state_dict().values()):
+        assert torch.equal(a, b)
+
+
 # ------------------------------------------------------------------------------------------------- on a GPU
 def _cuda_run(family, graph, steps=1000):
     torch.manual_seed(0)
