@@ -412,8 +412,7 @@ class Engine:
             raise ValueError(f"graph=True cannot replay this step: {reason}")
         if compile in ("reduce-overhead", "max-autotune"):
             raise ValueError(f"compile={compile!r} records CUDA graphs of its own, which cannot be recorded inside "
-                             f"the whole step's graph: use graph=True or compile={compile!r}, not both (compile=True "
-                             f"works with graph=True).")
+                             f"the whole step's graph: use graph=True or compile={compile!r}, not both.")
         return backend_for(self.device)
 
     def fit(self, fast=frozenset(), compile: bool = False, graph: bool = False) -> Run:
