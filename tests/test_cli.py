@@ -366,3 +366,13 @@ def test_spectral_norm_recipe_builds_the_discriminator_it_names(monkeypatch):
     hist, G = recipes.train_one(shared, spec["variants"]["sn-hinge"], 2, 0, images, torch.device("cpu"))
     assert seen["loss"] == "hinge" and seen["normalised"] and "BatchNorm2d" not in seen["modules"]
     assert G.upsample == "resize" and len(hist.d_loss) == 2
+
+
+def test_recipe_variants_can_be_chosen_and_unknown_ones_are_named(tmp_path, capsys):
+    from gantutor.book import recipes
+
+    with pytest.raises(ValueError, match="dcgan-sn has no variant sn-lsgan; choose from sn, sn-hinge"):
+        recipes.run("dcgan-sn", 1, 1, tmp_path / "r.json", variants=["sn-lsgan"])
+    with pytest.raises(SystemExit):
+        main(["recipes", "dcgan-sn", "--variants", "sn-lsgan", "--out", str(tmp_path / "r.json")])
+    assert "choose from sn, sn-hinge" in capsys.readouterr().err

@@ -5,8 +5,10 @@ Prepare here (no GPU needed): ``bash tools/gpu_wheels.sh`` (the notebook runner'
 as one command that carries ``.whl`` and ``.gpudata``::
 
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .whl/*.whl \\
-      && export PYTHONPATH=/tmp/site:$PWD && python3 tools/gpu_session.py --out $OUT/s --budget 520; \\
-      tar czf $OUT/gpu_session.tgz -C $OUT s
+      && export PYTHONPATH=/tmp/site:$PWD && python3 tools/gpu_session.py --out /tmp/s --budget 520; \\
+      tar czf $OUT/gpu_session.tgz -C /tmp s
+
+(one archive: at most 8 files come back from ``$OUT``; the records, logs and notebooks are many more).
 
 Stages, in this order (``--stages`` chooses some); each gets at most its share of what is left of ``--budget``
 and is recorded as skipped when too little is left:
@@ -14,11 +16,13 @@ and is recorded as skipped when too little is left:
 1. ``notebooks-smoke``: every notebook of ``_toc.yml`` in the smoke profile on CUDA, ``--parallel`` at a time
    (each in its own kernel); record ``notebooks_smoke_<gpu>.json``: per notebook, passed or failed, seconds, and the
    error's last lines. Notebooks whose data or packages were not carried are listed as skipped, with the reason.
-2. ``bench``: ``python -m gantutor.bench`` for the MLP GAN and the DCGAN: the tutorial loop, gantutor with fused
+2. ``graph-tests``: ``tests/test_graphs.py``, whose CUDA tests compare graphed and eager training over 1,000
+   steps (pytest is on the GPU image; the log holds the result).
+3. ``bench``: ``python -m gantutor.bench`` for the MLP GAN and the DCGAN: the tutorial loop, gantutor with fused
    Adam, the same with the whole step as a CUDA graph, and with ``torch.compile(mode="reduce-overhead")``.
-3. ``time-to-quality``: the DCGAN's time to FID ≤ 3× the floor with the whole step as a CUDA graph.
-4. ``vae``: the Burda VAE trained for ``--vae-seconds``, then its test NLL (``tools/vae_gpu_nll.py``).
-5. ``notebooks-gpu``: the gpu profile of the chapters in ``--chapters`` order while time is left; the executed
+4. ``time-to-quality``: the DCGAN's time to FID ≤ 3× the floor with the whole step as a CUDA graph.
+5. ``vae``: the Burda VAE trained for ``--vae-seconds``, then its test NLL (``tools/vae_gpu_nll.py``).
+6. ``notebooks-gpu``: the gpu profile of the chapters in ``--chapters`` order while time is left; the executed
    notebooks are written to ``<out>/notebooks/`` (copy them into ``chapters/`` to store their outputs) and
    recorded in ``notebooks_gpu_<gpu>.json``.
 
@@ -40,9 +44,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("notebooks-smoke", "bench", "time-to-quality", "vae", "notebooks-gpu")
+STAGES = ("notebooks-smoke", "graph-tests", "bench", "time-to-quality", "vae", "notebooks-gpu")
 #: Each stage's most seconds (the last stage takes what is left).
-SHARE = {"notebooks-smoke": 200, "bench": 150, "time-to-quality": 110, "vae": 150, "notebooks-gpu": None}
+SHARE = {"notebooks-smoke": 200, "graph-tests": 150, "bench": 150, "time-to-quality": 110, "vae": 150, "notebooks-gpu": None}
 #: Notebooks that need what a GPU machine is not given: the reason is recorded instead of a failure.
 NEEDS = {"chapters/a2_for_instructors.ipynb": "nbgrader (the course tool; no GPU work in it)"}
 FASHION = ("chapters/05_evaluation.ipynb", "chapters/07_dcgan.ipynb", "chapters/10_vae_latent.ipynb",
@@ -154,6 +158,10 @@ class Session:
              "command": "python -m gantutor.book.notebooks --profile smoke NOTEBOOK (each in its own kernel)",
              "notebooks": results}, indent=2))
         return {"passed": sum(r["outcome"] == "passed" for r in results.values()), "of": len(results)}
+
+    def stage_graph_tests(self, budget):
+        cmd = [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider", "tests/test_graphs.py"]
+        return run_command(cmd, self.out / "graph_tests.log", budget)
 
     def stage_bench(self, budget):
         cmd = [sys.executable, "-m", "gantutor.bench", "--models", "mlp-gan,dcgan", "--loops", BENCH_LOOPS,

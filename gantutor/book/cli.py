@@ -474,7 +474,9 @@ def add_record_commands(sub) -> None:
                        description="Train each variant of a recipe (gantutor.book.recipes) with several seeds, score "
                                    "the average and the last weights with the book's protocol, and write "
                                    "results/<device>/recipes_NAME.json.")
-    c.add_argument("name", help="dcgan")
+    c.add_argument("name", help="dcgan (transposed against resize upsampling) or dcgan-sn (spectrally normalised "
+                                "discriminators)")
+    c.add_argument("--variants", default=None, help="comma-separated variants of the comparison (default: all)")
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per variant (default 3)")
     c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu chapter's)")
     c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
@@ -523,8 +525,10 @@ def cmd_recipes(args) -> int:
 
     device = get_device(args.device)
     out = Path(args.out or f"results/{'gpu' if device.type == 'cuda' else 'cpu'}/recipes_{args.name}.json")
-    recipes.run(args.name, args.seeds, args.steps, out, device,
-                command=f"python -m gantutor recipes {args.name} --seeds {args.seeds} --steps {args.steps} --out {out}")
+    chosen = f" --variants {args.variants}" if args.variants else ""
+    recipes.run(args.name, args.seeds, args.steps, out, device, variants=args.variants.split(",") if args.variants
+                else None, command=f"python -m gantutor recipes {args.name}{chosen} --seeds {args.seeds} --steps "
+                                   f"{args.steps} --out {out}")
     return 0
 
 

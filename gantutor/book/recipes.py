@@ -74,8 +74,10 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
-def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, command: str | None = None) -> dict:
-    """Train every variant of comparison ``name`` with seeds 0..seeds-1, score both weight sets, write the record."""
+def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, command: str | None = None,
+        variants=None) -> dict:
+    """Train every variant of comparison ``name`` (or those named in ``variants``) with seeds 0..seeds-1, score both
+    weight sets, write the record."""
     from ..data import load_images
     from ..gan import sample
     from ..metrics import headline_scores
@@ -86,12 +88,16 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
         raise ValueError(f"No recipe comparison named {name!r}; choose one of {', '.join(COMPARISONS)}.")
     if seeds < 1 or steps < 1:
         raise ValueError(f"--seeds and --steps must be positive, got {seeds} and {steps}.")
-    device = get_device(device)
     spec = COMPARISONS[name]
+    unknown = sorted(set(variants or ()) - set(spec["variants"]))
+    if unknown:
+        raise ValueError(f"{name} has no variant {', '.join(unknown)}; choose from {', '.join(spec['variants'])}.")
+    chosen = {v: change for v, change in spec["variants"].items() if variants is None or v in variants}
+    device = get_device(device)
     train_images = load_images("mnist", train=True, device=device).images
     real, floor = real_features_and_floor(EVAL_SAMPLES)
     runs = []
-    for variant, change in spec["variants"].items():
+    for variant, change in chosen.items():
         for seed in range(seeds):
             start = time.perf_counter()
             hist, last = train_one(spec["shared"], change, steps, seed, train_images, device)
@@ -100,7 +106,7 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
                 scores = headline_scores(sample(G, len(real), seed=seed + 1), real, floor)
                 runs.append({"variant": variant, "seed": seed, "weights": weights, "seconds": seconds, **scores})
                 log(json.dumps(runs[-1]))
-    record = {"comparison": name, "shared": spec["shared"], "variants": spec["variants"], "steps": steps,
+    record = {"comparison": name, "shared": spec["shared"], "variants": chosen, "steps": steps,
               "seeds": seeds, "command": command or f"python -m gantutor recipes {name} --seeds {seeds} --steps {steps}",
               **machine(device), "eval_samples": len(real), "runs": runs, "summary": summarise(runs)}
     out = Path(out)
