@@ -8,7 +8,10 @@ as one command that carries ``.whl`` and ``.gpudata``::
       && export PYTHONPATH=/tmp/site:$PWD && python3 tools/gpu_session.py --out /tmp/s --budget 520; \\
       tar czf $OUT/gpu_session.tgz -C /tmp s
 
-(one archive: at most 8 files come back from ``$OUT``; the records, logs and notebooks are many more).
+(one archive: at most 8 files come back from ``$OUT``; the records, logs and notebooks are many more). The stages'
+shares add up to more than one 10-minute call: with 15 minutes of device time, run two calls,
+``--stages notebooks-smoke,graph-tests,bench,time-to-quality --budget 520`` and then
+``--stages vae,notebooks-gpu`` with what is left.
 
 Stages, in this order (``--stages`` chooses some); each gets at most its share of what is left of ``--budget``
 and is recorded as skipped when too little is left:
