@@ -55,6 +55,7 @@ class NoiseSchedule:
         self.name, self.betas = name, betas
         self.alphas = 1 - betas
         self.alpha_bar = torch.cumprod(self.alphas, 0)
+        self._copies: dict = {}           # (tensor, device) -> the tensor on that device (see on())
 
     @property
     def T(self) -> int:
@@ -82,11 +83,10 @@ class NoiseSchedule:
         recorded as a CUDA graph may not copy from the CPU."""
         if values.device == torch.device(device):
             return values
-        copies = self.__dict__.setdefault("_copies", {})
         key = (id(values), str(device))
-        if key not in copies:
-            copies[key] = values.to(device)
-        return copies[key]
+        if key not in self._copies:
+            self._copies[key] = values.to(device)
+        return self._copies[key]
 
     def __repr__(self) -> str:
         return f"NoiseSchedule({self.name}, T={self.T})"
@@ -379,7 +379,7 @@ def train_diffusion(model: nn.Module, batches, *, steps: int, objective: str = "
                     ema: float | None = None, lr_decay: float = 1.0, snapshots: int = 0, render_steps: int = 20,
                     seed: int | None = None, progress: str | bool | None = None, desc: str | None = None,
                     checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-                    on_snapshot=None, check_every: int = 200, fast=None, compile: bool = False,
+                    on_snapshot=None, check_every: int = 200, fast=None, compile: bool | str = False,
                     graph: bool = False) -> DiffusionHistory:
     """Train a denoiser (``objective="ddpm"``: noise prediction with ``schedule``, default linear T = 1000) or a
     velocity field (``"flow"``) with Adam for ``steps`` batches; return the :class:`DiffusionHistory`.

@@ -144,7 +144,7 @@ def snapshot_schedule(steps: int, count: int) -> list[int]:
 def update_ema(ema: AveragedModel, model: nn.Module) -> None:
     """``ema.update_parameters(model)`` without its host-to-device copy of the update count, which makes the host
     wait for the GPU at every step (the EMA's update does not use the count; the same lerp kernels run, in the same
-    groups). Used on CUDA."""
+    groups, so the result is the same bit for bit)."""
     if int(ema.n_averaged) == 0:                   # the first update copies the weights
         ema.update_parameters(model)
         return
@@ -357,10 +357,7 @@ class Engine:
         with torch.no_grad():
             self.record[step - 1] = row
         if self.ema is not None:
-            if self.device.type == "cuda":
-                update_ema(self.ema, unwrap(self.task.sampler))
-            else:
-                self.ema.update_parameters(unwrap(self.task.sampler))
+            update_ema(self.ema, unwrap(self.task.sampler))
         self.done = step
 
     def after_step(self, step: int, bar, start: float) -> None:
@@ -415,7 +412,7 @@ class Engine:
                              f"the whole step's graph: use graph=True or compile={compile!r}, not both.")
         return backend_for(self.device)
 
-    def fit(self, fast=frozenset(), compile: bool = False, graph: bool = False) -> Run:
+    def fit(self, fast=frozenset(), compile: bool | str = False, graph: bool = False) -> Run:
         backend = self.graph_backend(graph, compile)
         if self.resume:
             self.restore()
@@ -448,7 +445,8 @@ class Engine:
         return self.run
 
 
-def fit(task: Step, *, steps: int, fast=frozenset(), compile: bool = False, graph: bool = False, **options) -> Run:
+def fit(task: Step, *, steps: int, fast=frozenset(), compile: bool | str = False, graph: bool = False,
+        **options) -> Run:
     """Train ``task`` for ``steps`` steps with the one loop; return the :class:`Run`.
 
     Options (each model family's ``train_*`` passes them through):

@@ -105,7 +105,7 @@ def adam(params, *, lr: float, betas=(0.9, 0.999), fast: frozenset = frozenset()
 
 
 @contextlib.contextmanager
-def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool = False):
+def speedups(device: torch.device, targets, *, enabled: frozenset, compile: bool | str = False):
     """While active, each ``(obj, method_name)`` in ``targets`` runs under bf16 autocast on ``device`` (with its
     floating-point outputs cast back to float32), optionally compiled; convolutional modules get channels_last and
     (on CUDA) cuDNN autotuning is on — each as chosen in ``enabled`` (see :func:`resolve_fast`). Everything is

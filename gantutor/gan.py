@@ -185,7 +185,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               progress: str | bool | None = None, desc: str = "GAN", optimizer: str | None = None,
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
-              compile: bool = False, lr_decay: bool = False, ema: float | None = None,
+              compile: bool | str = False, lr_decay: bool = False, ema: float | None = None,
               graph: bool = False) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 

@@ -304,7 +304,7 @@ def train_vae(model: VAE, batches, *, steps: int, lr: float = 1e-3, beta: float 
               free_bits: float = 0.0, k: int = 1, binarize_data: bool = True, snapshots: int = 0,
               seed: int | None = None, progress: str | bool | None = None, desc: str = "VAE",
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
-              on_snapshot=None, lr_decay: float = 1.0, fast=None, compile: bool = False,
+              on_snapshot=None, lr_decay: float = 1.0, fast=None, compile: bool | str = False,
               ema: float | None = None, check_every: int = 200, graph: bool = False) -> VAEHistory:
     """Train ``model`` with Adam for ``steps`` mini-batches; return the :class:`VAEHistory`.
 

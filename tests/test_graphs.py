@@ -151,10 +151,10 @@ def test_replayed_vae_and_diffusion_steps_train_like_eager_ones(rerun):
     torch.testing.assert_close(ddpm(True), ddpm(False), rtol=1e-6, atol=1e-6)
 
 
-def test_the_cuda_ema_update_equals_pytorchs_bit_for_bit():
-    """On CUDA the engine updates the EMA without PyTorch's per-step copy of the update count to the GPU (a wait for
-    the GPU at every step); the update is the same, checked here on the CPU against ``update_parameters``, with a
-    batch-norm network (integer and float buffers)."""
+def test_the_engines_ema_update_equals_pytorchs_bit_for_bit():
+    """The engine updates the EMA without PyTorch's per-step copy of the update count to the device (on CUDA a wait
+    for the GPU at every step); the update is the same, bit for bit, as ``update_parameters``, with a batch-norm
+    network (integer and float buffers)."""
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
     from gantutor.engine import update_ema

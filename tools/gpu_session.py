@@ -52,8 +52,6 @@ STAGES = ("notebooks-smoke", "graph-tests", "bench", "time-to-quality", "vae", "
 SHARE = {"notebooks-smoke": 200, "graph-tests": 150, "bench": 150, "time-to-quality": 110, "vae": 150, "notebooks-gpu": None}
 #: Notebooks that need what a GPU machine is not given: the reason is recorded instead of a failure.
 NEEDS = {"chapters/a2_for_instructors.ipynb": "nbgrader (the course tool; no GPU work in it)"}
-FASHION = ("chapters/05_evaluation.ipynb", "chapters/07_dcgan.ipynb", "chapters/10_vae_latent.ipynb",
-           "chapters/11_applications.ipynb")
 BENCH_LOOPS = "tutorial,gantutor[fused_adam],gantutor[fused_adam+graph],gantutor[fused_adam+reduce-overhead]"
 #: The gpu-profile chapters, most informative first (the headline models, then the rest).
 CHAPTERS = ("chapters/07_dcgan.ipynb", "chapters/09_vae.ipynb", "chapters/13_diffusion.ipynb",
@@ -74,7 +72,7 @@ def unpack_data(carried: Path, root: Path) -> None:
 def missing_need(notebook: str, data_root: Path) -> str | None:
     if notebook in NEEDS:
         return NEEDS[notebook]
-    if notebook in FASHION and not (data_root / "FashionMNIST" / "raw").is_dir():
+    if "fashion" in (ROOT / notebook).read_text().lower() and not (data_root / "FashionMNIST" / "raw").is_dir():
         return "Fashion-MNIST (not carried: bash tools/gpu_data.sh FashionMNIST for a call of its own)"
     return None
 

@@ -80,14 +80,9 @@ AGREEMENT_LOOPS = ("tutorial", "gantutor", "gantutor-fast")
 ENGINE_OPTIONS = ("graph", "reduce-overhead")
 
 
-def _techniques(kind: str):
-    """``fast`` for a gantutor loop name: ``gantutor`` → False, ``gantutor-fast`` → True, ``gantutor[a+b]`` → [a, b]
-    (engine options in the brackets are left out; :func:`loop_options` reads them)."""
-    return loop_options(kind)["fast"]
-
-
 def loop_options(kind: str) -> dict:
-    """The training options of a gantutor loop's name: ``fast``, ``graph`` and ``compile``."""
+    """The training options of a gantutor loop's name: ``fast`` (``gantutor`` → False, ``gantutor-fast`` → True,
+    ``gantutor[a+b]`` → [a, b]), ``graph`` and ``compile`` (from the engine options in the brackets)."""
     if kind == "gantutor":
         return {"fast": False, "graph": False, "compile": False}
     if kind == "gantutor-fast":
@@ -292,7 +287,7 @@ def throughput(models=MODELS, loops=LOOPS, *, device=None, batch_size: int | Non
             raise ValueError(f"Unknown model {m!r}; choose from {', '.join(MODELS)}.")
     for lp in loops:
         if not lp.startswith("tutorial"):
-            _techniques(lp)
+            loop_options(lp)
         elif lp not in ("tutorial", "tutorial-tensors"):
             raise ValueError(f"Unknown loop {lp!r}; choose from {', '.join(LOOPS)}.")
     if steps <= 0 or repeats <= 0 or warmup < 0:
@@ -406,7 +401,7 @@ def op_profile(model: str = "dcgan", loops=OP_PROFILE_LOOPS, *, device=None, bat
         raise ValueError("op_profile compares gantutor loops (gantutor, gantutor[...], gantutor-fast), not the "
                          "tutorial loop, whose time is mostly its input pipeline.")
     for lp in loops:
-        _techniques(lp)
+        loop_options(lp)
     if steps <= 0 or warmup < 0:
         raise ValueError(f"steps must be positive and warmup non-negative, got steps={steps}, warmup={warmup}.")
     train = load_images("mnist", device=device).images

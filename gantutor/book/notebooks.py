@@ -138,10 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
+    if args.out_dir is not None:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
     for p in paths:
         print(f"running {p} with profile={profile} ...", flush=True)
-        if args.out_dir is not None:
-            args.out_dir.mkdir(parents=True, exist_ok=True)
         seconds = execute(p, profile, args.timeout, args.out_dir / p.name if args.out_dir is not None else None)
         print(f"  done in {seconds:.0f} s", flush=True)
     return 0
