@@ -63,6 +63,9 @@ class Step:
         batches: the data iterators, by name (their position is saved when they have ``state_dict``).
         rng: the run's own random generator (``seed=...``), else ``None``.
         sampler: the network that snapshots and ``on_snapshot`` use, and the one EMA averages.
+        step_number: the number (from 1) of the step being run, set by the engine before each step, resumed runs
+            included; a family that needs it (the VAE's KL warm-up) reads it instead of counting calls of
+            :meth:`step`, which a replayed CUDA graph does not make.
     """
 
     kind = "model"
@@ -73,6 +76,7 @@ class Step:
     batches: dict
     rng: torch.Generator | None = None
     sampler: nn.Module | None = None
+    step_number: int = 0
 
     def step(self) -> torch.Tensor:
         """Do one update; return its numbers (one per column) as a device tensor."""
@@ -180,6 +184,13 @@ def linear_decay(lr: float, steps: int):
     """The schedule that lowers ``lr`` linearly to ``lr / steps`` at the last step (step ``s`` uses
     ``lr·(steps − s + 1)/steps``)."""
     return lambda step, current: lr * (steps - step + 1) / steps
+
+
+def relative_linear_decay(steps: int):
+    """:func:`linear_decay` for optimisers that start at different rates: each parameter group's rate goes from its
+    value at step 1 to ``1 / steps`` of it at the last step, by the ratio of consecutive steps of the linear schedule
+    (equal to :func:`linear_decay` up to rounding)."""
+    return lambda step, current: current * (steps - step + 1) / (steps - step + 2) if step > 1 else current
 
 
 def exponential_decay(factor: float, steps: int):
@@ -353,6 +364,7 @@ class Engine:
 
     def one_step(self, step: int) -> None:
         self.set_lr(step)
+        self.task.step_number = step
         row = self.graphed() if self.graphed is not None else self.task.step()
         with torch.no_grad():
             self.record[step - 1] = row

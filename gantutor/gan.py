@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .engine import Step, StopTraining, check_options, fit, linear_decay, progress_mode, unwrap
+from .engine import Step, StopTraining, check_options, fit, linear_decay, progress_mode, relative_linear_decay, unwrap
 from .fast import adam, check_fast, resolve_fast
 from .losses import GANLoss, get_gan_loss, gradient_penalty
 
@@ -81,15 +81,18 @@ def grad_norm(model: nn.Module, device) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(norms)) if norms else torch.zeros((), device=device)
 
 
-def make_optimizers(generator, discriminator, optimizer: str, lr: float, betas, fast) -> tuple:
-    """``(opt_g, opt_d)``: Adam (fused on the fast path), RMSprop or plain SGD, with the same settings."""
+def make_optimizers(generator, discriminator, optimizer: str, lr: float, betas, fast, lr_d: float | None = None
+                    ) -> tuple:
+    """``(opt_g, opt_d)``: Adam (fused on the fast path), RMSprop or plain SGD, with the same settings; the
+    discriminator's learning rate is ``lr_d`` when given, else ``lr``."""
+    lr_d = lr if lr_d is None else lr_d
     if optimizer == "adam":
         return (adam(generator.parameters(), lr=lr, betas=betas, fast=fast),
-                adam(discriminator.parameters(), lr=lr, betas=betas, fast=fast))
+                adam(discriminator.parameters(), lr=lr_d, betas=betas, fast=fast))
     if optimizer == "rmsprop":
-        return torch.optim.RMSprop(generator.parameters(), lr=lr), torch.optim.RMSprop(discriminator.parameters(), lr=lr)
+        return torch.optim.RMSprop(generator.parameters(), lr=lr), torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
     if optimizer == "sgd":
-        return torch.optim.SGD(generator.parameters(), lr=lr), torch.optim.SGD(discriminator.parameters(), lr=lr)
+        return torch.optim.SGD(generator.parameters(), lr=lr), torch.optim.SGD(discriminator.parameters(), lr=lr_d)
     raise ValueError(f"optimizer must be 'adam', 'rmsprop' or 'sgd', got {optimizer!r}.")
 
 
@@ -186,7 +189,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
               compile: bool | str = False, lr_decay: bool = False, ema: float | None = None,
-              graph: bool = False) -> GANHistory:
+              graph: bool = False, lr_d: float | None = None) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -201,8 +204,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             Adam 1e-4, (0, 0.9)), else DCGAN's Adam 2e-4, (0.5, 0.999).
         fixed_noise: noise for the snapshots (default: 64 draws from the seeded generator).
         seed: seeds the noise drawn during training (``None``: PyTorch's global generator).
-        lr_decay: decay both learning rates linearly from ``lr`` at the first step to ``lr / steps`` at the last
-            (:func:`gantutor.engine.linear_decay`).
+        lr_decay: decay both learning rates linearly from their first value at the first step to ``1 / steps`` of it
+            at the last (:func:`gantutor.engine.linear_decay`).
         ema: decay of an exponential moving average of the generator's weights (e.g. 0.999; Yazıcı et al., 2019);
             snapshots and ``on_snapshot`` use the average, kept as ``history.ema``.
         snapshots, progress, desc, checkpoint, checkpoint_every, resume, on_nonfinite, check_every, on_snapshot:
@@ -233,17 +236,23 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     lr = lr if lr is not None else (objective.lr or 2e-4)
     betas = tuple(betas) if betas is not None else (objective.betas or (0.5, 0.999))
     optimizer = optimizer or objective.optimizer or "adam"
+    if lr_d is not None and not (isinstance(lr_d, (int, float)) and lr_d > 0):
+        raise ValueError(f"lr_d (the discriminator's learning rate) must be a positive number, got {lr_d!r}; leave it "
+                         "unset to train both networks at lr.")
     fast = resolve_fast(fast, device)
     check_fast(fast, compile, device)
     if compile and objective.gradient_penalty:
         raise ValueError("compile cannot train with a gradient penalty: torch.compile's autograd does not support the "
                          "double backward the penalty needs (the gradient of a gradient). Leave compile off (on CUDA, "
                          "graph=True cuts the per-step overhead instead).")
-    opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast)
+    opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast, lr_d)
+    schedule = None
+    if lr_decay:  # one rate: the schedule as every earlier run had it; two: each decays from its own first value
+        schedule = linear_decay(lr, steps) if lr_d is None else relative_linear_decay(steps)
     task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_nonfinite=on_nonfinite, check_every=check_every,
-              on_snapshot=on_snapshot, lr_schedule=linear_decay(lr, steps) if lr_decay else None, ema=ema,
+              on_snapshot=on_snapshot, lr_schedule=schedule, ema=ema,
               fast=fast, compile=compile, graph=graph)
     rec = run.record
     return GANHistory(*(rec[:, i].clone() for i in range(4)), snapshot_steps=run.snapshot_steps,
@@ -251,8 +260,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                       loss_name=loss if isinstance(loss, str) else "custom", interrupted=run.interrupted,
                       rolled_back_to=run.rolled_back_to, evaluations=run.evaluations, stopped_at=run.stopped_at,
                       probabilities=objective.probabilistic,
-                      optimizer={"optimizer": optimizer, "lr": lr, "betas": betas if optimizer == "adam" else None,
-                                 "lr_decay": lr_decay},
+                      optimizer={"optimizer": optimizer, "lr": lr, "lr_d": lr if lr_d is None else lr_d,
+                                 "betas": betas if optimizer == "adam" else None, "lr_decay": lr_decay},
                       d_grad_norm=rec[:, 4].clone(), g_grad_norm=rec[:, 5].clone(), ema=run.ema)
 
 

@@ -252,20 +252,19 @@ class VAEStep(Step):
         self.modules, self.optimizers, self.batches, self.sampler = {"model": model}, {"opt": opt}, \
             {"images": batches}, model
         self.beta, self.warmup_steps, self.free_bits, self.k = beta, warmup_steps, free_bits, k
-        self.binarize_data, self.step_count = binarize_data, 0
+        self.binarize_data = binarize_data
         device = next(model.parameters()).device
         self.fixed_z = torch.randn(64, model.latent_dim, device=device, generator=gen)
         self.fixed_y = None if model.num_classes is None else torch.arange(64, device=device) % model.num_classes
 
     def step(self) -> torch.Tensor:
         model, batch = self.model, next(self.batches["images"])
-        self.step_count += 1
         x, y = (batch[0], batch[1] if model.num_classes is not None else None) \
             if isinstance(batch, (tuple, list)) else (batch, None)
         if model.num_classes is not None and y is None:
             raise ValueError("A conditional VAE needs labelled batches: TensorBatches(images, labels, ...).")
         x = binarize(x, self.rng) if self.binarize_data else to_unit(x)
-        b = self.beta * min(1.0, self.step_count / self.warmup_steps) if self.warmup_steps else self.beta
+        b = self.beta * min(1.0, self.step_number / self.warmup_steps) if self.warmup_steps else self.beta
         terms = vae_terms(model, x, y, k=self.k, generator=self.rng)
         loss = vae_loss(terms, beta=b, free_bits=self.free_bits, k=self.k)
         self.opt.zero_grad(set_to_none=True)
@@ -287,15 +286,9 @@ class VAEStep(Step):
     def fast_targets(self):
         return [(self.model, "_encode"), (self.model, "_decode")]
 
-    def extra_state(self):
-        return {"step_count": self.step_count}
-
-    def load_extra_state(self, state):
-        self.step_count = state["step_count"]
-
     def graph_unsafe(self):
         if self.warmup_steps:
-            return ("the KL warm-up computes β from the step count in Python, so a replay would keep the recorded "
+            return ("the KL warm-up computes β from the step number in Python, so a replay would keep the recorded "
                     "step's β; train with warmup_steps=0, or leave graph off.")
         return None
 

@@ -53,6 +53,12 @@ def test_resume_restores_the_ema_exactly(tmp_path):
 def test_schedules_are_functions_of_the_step():
     lin = engine.linear_decay(1.0, 4)
     assert [lin(s, None) for s in (1, 2, 3, 4)] == [1.0, 0.75, 0.5, 0.25]
+    rel = engine.relative_linear_decay(4)
+    lr, rates = 3.0, []
+    for step in (1, 2, 3, 4):
+        lr = rel(step, lr)
+        rates.append(lr)
+    assert rates == pytest.approx([3.0, 2.25, 1.5, 0.75], rel=1e-12)   # 3 × the linear schedule, from any start
     exp = engine.exponential_decay(0.01, 2)
     lr = 1.0
     for step in (1, 2, 3):

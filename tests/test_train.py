@@ -203,6 +203,26 @@ def test_conditional_training_needs_labelled_batches():
         gt.train_gan(G, D, gt.TensorBatches(images, batch_size=16), steps=1, progress="off")
 
 
+def test_two_time_scale_rates():
+    """lr_d gives the discriminator its own rate (TTUR); lr_d = lr trains exactly as leaving it unset; with lr_decay
+    each rate decays from its own first value; a bad rate is refused with what to do."""
+    from gantutor.gan import make_optimizers
+
+    G, D = nn.Linear(2, 2), nn.Linear(2, 1)
+    opt_g, opt_d = make_optimizers(G, D, "adam", 1e-4, (0.0, 0.9), [], lr_d=4e-4)
+    assert opt_g.param_groups[0]["lr"] == 1e-4 and opt_d.param_groups[0]["lr"] == 4e-4
+    runs = []
+    for lr_d in (None, 2e-4):
+        torch.manual_seed(0)
+        g, d = gt.ToyGenerator(hidden=16, depth=2), gt.ToyDiscriminator(hidden=16, depth=2)
+        runs.append(gt.train_gan(g, d, gt.TensorBatches(torch.randn(64, 2), batch_size=16, seed=0), steps=5,
+                                 lr=2e-4, lr_d=lr_d, seed=0, progress="off"))
+    assert torch.equal(runs[0].d_loss, runs[1].d_loss) and torch.equal(runs[0].g_loss, runs[1].g_loss)
+    assert runs[1].optimizer["lr_d"] == 2e-4
+    with pytest.raises(ValueError, match="leave it unset"):
+        gt.train_gan(g, d, gt.TensorBatches(torch.randn(64, 2), batch_size=16), steps=1, lr_d=0, progress="off")
+
+
 def test_lr_decay_is_linear_in_the_step():
     """lr_decay: step s of n uses lr·(n − s + 1)/n. With plain SGD and a generator whose gradient does not depend on
     its parameter, the total move of that parameter is lr·g·Σ_s (n − s + 1)/n = lr·g·(n + 1)/2, versus lr·g·n."""
@@ -236,3 +256,7 @@ def test_lr_decay_is_linear_in_the_step():
     # hinge generator loss -mean(D(G(z))) = -b: gradient -1 per step
     assert moves[False] == pytest.approx(lr * n)
     assert moves[True] == pytest.approx(lr * (n + 1) / 2)
+    G = Shift()   # with a discriminator rate of its own, the generator's rate still decays from lr
+    gt.train_gan(G, Fixed(), gt.TensorBatches(torch.zeros(8, 1), batch_size=4), steps=n, loss="hinge",
+                 optimizer="sgd", lr=lr, lr_d=5 * lr, lr_decay=True, progress="off", seed=0)
+    assert G.b.item() == pytest.approx(lr * (n + 1) / 2)
