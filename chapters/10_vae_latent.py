@@ -80,7 +80,7 @@ plt.tight_layout(); plt.show()
 # prior *quantiles* (each coordinate is $\Phi^{-1}(q)$ for evenly spaced $q$, with $\Phi$ the standard normal CDF),
 # so that equal areas of the picture hold equal prior mass.
 
-# %% mystnb={"figure": {"caption": "The learnt manifolds. Moving across the grid morphs one class into its neighbours smoothly: there are no holes, because the KL term made the codes fill the prior.", "name": "fig-ch9-manifold"}}
+# %% mystnb={"figure": {"caption": "The learnt manifolds. Moving across the MNIST grid morphs one digit into its neighbours smoothly, because the KL term made the codes fill the prior; on Fashion-MNIST a band between the garments and the shoes decodes to faint, nearly empty images.", "name": "fig-ch9-manifold"}}
 n = 15
 q = torch.linspace(0.03, 0.97, n)
 coords = torch.distributions.Normal(0.0, 1.0).icdf(q)
@@ -98,7 +98,7 @@ plt.tight_layout(); plt.show()
 # walking in a straight line between the posterior means of two test images and decoding each point gives an
 # **interpolation**.
 
-# %% mystnb={"figure": {"caption": "Left: test digits and their reconstructions by the 16-D convolutional VAE. Right: each row decodes ten evenly spaced points on the straight line between the codes of two test images; the digit changes gradually, passing through plausible in-between shapes rather than a cross-fade of two images.", "name": "fig-ch9-interpolation"}}
+# %% mystnb={"figure": {"caption": "Left: test digits and their reconstructions by the 16-D convolutional VAE. Right: each row decodes ten evenly spaced points on the straight line between the codes of two test images; the digit changes gradually rather than as a cross-fade of two images, though some midpoints (rows 2, 3 and 6) are blots rather than digits.", "name": "fig-ch9-interpolation"}}
 gt.seed_everything(SEED)
 conv = V.ConvVAE(latent_dim=16, width=32)
 h_conv = fit(conv, "mnist", P.dcgan_steps, batch_size=P.gan_batch_size, desc="ConvVAE mnist")
@@ -163,7 +163,7 @@ for b in BETAS:
     glue(f"ch9_b{key}_recon", sweep[b]["recon"], display=False)
     glue(f"ch9_b{key}_active", sweep[b]["active"], display=False)
 
-# %% mystnb={"figure": {"caption": "Prior samples for each \u03b2 (same noise). Small \u03b2: detailed but more often malformed, because the codes do not fill the prior and prior draws land between them; large \u03b2: smooth, blurry, prototypical digits.", "name": "fig-ch9-beta-samples"}}
+# %% mystnb={"figure": {"caption": "Prior samples for each \u03b2 (same noise). Small \u03b2: detailed but more often malformed, because the codes do not fill the prior and prior draws land between them; large \u03b2: smooth, blurry digits, and at \u03b2 = 8, with one dimension active, most draws decode to the same blurred 8-like shape.", "name": "fig-ch9-beta-samples"}}
 fig, axes = plt.subplots(1, len(BETAS), figsize=(2.5 * len(BETAS), 2.9))
 for ax, b in zip(axes, BETAS):
     gt.show_images(V.sample_vae(sweep[b]["model"], 16, seed=SEED) * 2 - 1, nrow=4, ax=ax, title=f"β = {b:g}")
@@ -240,7 +240,8 @@ for key, (label, r) in zip(["plain", "warmup", "freebits"], remedies.items()):
 # {glue:text}`ch9_freebits_active`, with test distortions {glue:text}`ch9_plain_recon:.1f`,
 # {glue:text}`ch9_warmup_recon:.1f` and {glue:text}`ch9_freebits_recon:.1f` nats. Free bits acts directly on the
 # number of dimensions in use; warm-up changes only the start of training, and whether its effect lasts depends on
-# how long the final β then acts — compare the numbers rather than the reputation.
+# how long the final β then acts — compare the numbers rather than the reputation. In this run warm-up ends with
+# fewer active dimensions than plain training, though at a lower distortion.
 #
 # ## A conditional VAE
 #
@@ -356,18 +357,16 @@ plt.tight_layout(); plt.show()
 #
 # The DCGAN's FID here, {glue:text}`ch9_gan_fid:.2f`, is not a number {numref}`chapter %s <ch-dcgan>` reports: that
 # chapter's unconditional DCGAN upsamples by resize-convolution, and the transposed-convolution rows of its recipe
-# comparison, though they train this network with the same steps, batch size and seeds, pass fixed snapshot noise to
-# `gt.train_gan`. This call passes no fixed
-# snapshot noise to `gt.train_gan`, which then draws its 64 snapshot vectors from the seeded noise generator before
-# the first step; every training batch therefore gets different noise than in {numref}`chapter %s <ch-dcgan>`, which
-# passes its own — in effect another noise seed, and {numref}`chapter %s <ch-evaluation>` showed how far FID moves
-# between seeds. ({numref}`Chapter %s <ch-dcgan>` also scores an average of its generator's weights beside the last
-# ones; this chapter scores the last weights.)
+# comparison, which train this network with the same steps, batch size and seeds, draw different training noise (the
+# 64 fixed snapshot vectors are drawn from the same seeded generator here, before the first step) — in effect
+# another noise seed, and {numref}`chapter %s <ch-evaluation>` showed how far FID moves between seeds.
+# {numref}`Chapter %s <ch-dcgan>` also scores an average of its generator's weights; this chapter scores the last
+# weights.
 #
 # ## Summary
 #
-# * The KL term makes a VAE's codes fill the prior, so its latent space has no holes: grids and straight-line
-#   interpolations decode to plausible images.
+# * The KL term makes a VAE's codes fill the prior, so most grid points and straight-line interpolations decode to
+#   digit-like images; some midpoints are blots, and Fashion-MNIST's grid has a faint band between classes.
 # * β trades rate (KL) for distortion (reconstruction); only β = 1 is a likelihood bound, though after a short run
 #   another β can reach a better one. Large β switches latent dimensions off — posterior collapse. Free bits acts
 #   directly on the number of dimensions in use; warm-up only changes the start of training. Count the active

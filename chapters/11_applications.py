@@ -172,7 +172,10 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # (the figure shows both for the same draws). Both columns share one flaw: several of the short-trained model's
 # draws do not show the digit their row asks for, because its decoder leans on $z$ as well as on the label, so both
 # training sets carry the same wrong labels. What differs between them is only the blur. Which output is "the VAE's image" is a convention of presentation; for
-# a CAS, or for any use of generated images as data, it changes the answer by tens of points.
+# a CAS, or for any use of generated images as data, it changes the answer: by
+# {glue:text}`ch9b_cas_samples:.1f` against {glue:text}`ch9b_cas_means:.1f` % for this short run, and by less for
+# the longer-trained reference ({glue:text}`ch9b_ref_cvae_cas:.1f` against {glue:text}`ch9b_ref_cvae_cas_means:.1f` %),
+# whose means are sharper.
 #
 # **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps:,.0f` steps
 # ({glue:text}`ch9b_ref_cvae_minutes:.0f` min), gives {glue:text}`ch9b_ref_cvae_cas:.2f` % on its samples and
@@ -272,7 +275,7 @@ plt.tight_layout(); plt.show()
 
 # %% [markdown]
 # Mean ± sd over {glue:text}`ch9b_aug_seeds` seeds; the record, `results/cpu/augmentation.json` (made by
-# `python -m gantutor augment --seeds 3` on this book's 2-core CPU in {glue:text}`ch9b_aug_minutes:.0f` min), holds
+# `python -m gantutor augment --seeds 3` on a 2-core CPU in {glue:text}`ch9b_aug_minutes:.0f` min), holds
 # every classifier. Of the {glue:text}`ch9b_aug_mixtures`
 # mixtures, {glue:text}`ch9b_aug_helped` helped, {glue:text}`ch9b_aug_hurt` hurt and
 # {glue:text}`ch9b_aug_unclear` made no clear difference ("helped" or "hurt" only where the difference exceeds twice

@@ -64,8 +64,9 @@ print(f"after 300 steps  mean {x.mean(0).numpy().round(2)}  variance {x.var(0).n
 print(f"closed form      mean {(ab.sqrt() * x0[0]).numpy().round(2)}  variance {[round(float(1 - ab), 2)] * 2}")
 
 # %% [markdown]
-# The schedule decides how fast the signal fades. Ho et al.'s **linear** schedule destroys most of an MNIST digit
-# in the first third of the steps; Nichol and Dhariwal's (2021) **cosine** schedule lets $\bar\alpha_t$ fall as a
+# The schedule decides how fast the signal fades. Ho et al.'s **linear** schedule has all but erased an MNIST digit
+# by step 500 of 1,000, where the cosine schedule still shows a trace of it; Nichol and Dhariwal's (2021) **cosine**
+# schedule lets $\bar\alpha_t$ fall as a
 # squared cosine, so more steps are spent at noise levels where the image is still partly visible:
 
 # %% mystnb={"figure": {"caption": "Left: the signal that survives, the square root of alpha-bar, for the linear and the cosine schedule of 1,000 steps. Right: one test digit at steps 0, 100, 250, 500, 750 and 999 under each schedule.", "name": "fig-ch13-schedules"}}
@@ -313,7 +314,8 @@ plt.show()
 glue("memorise_dist", float(nearest.max()), display=False)
 
 # %% [markdown]
-# Every sample of the exact denoiser lies within {glue:text}`memorise_dist:.1e` of a training point: it has
+# Every sample of the exact denoiser lies within {glue:text}`memorise_dist:.1e` of a training point (in the data's
+# units: the ring's radius is 2 and a mode's standard deviation 0.02): it has
 # memorised its data. A trained network cannot represent that function exactly, and its limited capacity and
 # smooth inductive bias are what make it a generative model rather than a lookup table: its samples are new points,
 # here too blurred to sit on the modes — the mode-coverage table below counts them.
@@ -367,8 +369,9 @@ for name in TOY:
 # GAN rows: only {glue:text}`ddpm_ring_hq:.1f` % of the ring samples and {glue:text}`ddpm_grid_hq:.1f` % of the grid
 # samples land within three standard deviations of a mode, so on average only {glue:text}`ddpm_ring_modes:.1f` of 8
 # ring modes and {glue:text}`ddpm_grid_modes:.1f` of 25 grid modes receive any sample at all. The samples form blurred
-# clouds around the modes instead of their tight spots: as the denoiser-error figure shows, a small network trained
-# briefly is not sharp enough at low noise for modes this narrow (0.01 ring radii). The loss itself gives every mode
+# clouds around the modes instead of their tight spots: as the denoiser errors above show ({glue:text}`err_low:.3f`
+# radii at the lowest noise level), a small network trained briefly is not sharp enough at low noise for modes this
+# narrow (0.01 ring radii). The loss itself gives every mode
 # the same weight at every noise level; what is missing here is precision. The record row shows what buys it: the
 # same recipe with {glue:text}`long_toy_depth` hidden layers of {glue:text}`long_toy_hidden` units, trained for
 # {glue:text}`long_toy_steps:,.0f` steps (about {glue:text}`long_toy_minutes:.0f` min per run on one core), puts
@@ -407,7 +410,7 @@ glue("ddpm_steps", P.diffusion_steps, display=False)
 glue("ddpm_batch", P.diffusion_batch, display=False)
 glue("ddpm_train_s", hist.seconds, display=False)
 
-# %% mystnb={"figure": {"caption": "The EMA network's samples for the same 64 noises (20 DDIM steps) during training.", "name": "fig-ch13-evolution"}}
+# %% mystnb={"figure": {"caption": "The EMA network's samples for the same 36 of its 64 fixed noises (20 DDIM steps) during training.", "name": "fig-ch13-evolution"}}
 fig, axes = plt.subplots(1, len(hist.snapshots) - 1, figsize=(12, 3.4))
 for ax, step, snap in zip(axes, hist.snapshot_steps[1:], hist.snapshots[1:]):
     gt.show_images(snap[:36], nrow=6, ax=ax, title=f"step {step:,}")
