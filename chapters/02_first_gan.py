@@ -377,8 +377,9 @@ for key, value in tail.items():
 #   them apart"). Only the first matches the theory, and even that point is not reached in real runs
 #   ({numref}`chapter %s <ch-evaluation>` measures it; {ref}`E001.3 <erratum-001-3>`). In a finite run $D$ stays
 #   somewhat ahead; what matters is that the gap does not close to $D(x) \approx 1$, $D(G(z)) \approx 0$ for good.
-# * **Early imbalance is normal.** In the first few hundred steps $D$ learns much faster than $G$ (telling noise
-#   from digits is easy), so $D(G(z))$ drops and $L_G$ rises; then $G$ catches up and the curves settle.
+# * **Early imbalance is normal.** In the first steps $D$ learns much faster than $G$ (telling noise from digits is
+#   easy), so $D(G(z))$ drops and $L_G$ rises; in this run $D$ stays well ahead for the first quarter of training,
+#   then $G$ catches up slowly, and the curves are still drifting towards each other when the run ends.
 #
 # Curves alone cannot say whether the samples are good — the evaluation chapter measures that.
 #

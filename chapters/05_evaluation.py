@@ -21,7 +21,8 @@
 # :::{admonition} What the source articles get wrong here
 # :class: dropdown warning
 # Source article 002 (§4.4, 模型评估) answers "how good is a generator?" with the three words quality, diversity and
-# stability — and stops there, without saying how to measure any of them. Article 003 lists evaluation (评估难度)
+# stability — and stops there, with one-line definitions that are vague or circular (quality: "compare the similarity
+# of generated and real images") and no way to compute any of them. Article 003 lists evaluation (评估难度)
 # among the field's open challenges: the quality and diversity of generated data "are hard to quantify". Article 001
 # says training ends "when the discriminator can no longer tell generated from real data" — a stopping rule that, as
 # this chapter shows, no real run reaches and that says little about the samples.
@@ -335,7 +336,8 @@ glue("cls1_score", pick("classes kept", 1)["classifier_score"], display=False)
 #   classes by {glue:text}`cls2_ratio:.0f` — the same kind of number for a quality problem and a diversity problem.
 #   It is also very sensitive in this feature space: compare the mildest noise row of the table with its
 #   images in the figure above.
-# * **Precision is the clean quality signal.** With two perfect classes precision is
+# * **Precision is the clean quality signal, if a blunt one.** The mildest noise and blur of the table leave it at or
+#   above its real-vs-real value, so it reacts only to clear damage. With two perfect classes precision is
 #   {glue:text}`cls2_precision:.2f`, near its value for real images against real images
 #   ({glue:text}`floor_precision:.2f`), while noise of $\sigma = 0.2$ lowers it to
 #   {glue:text}`noise02_precision:.2f` and a one-pixel blur to {glue:text}`blur1_precision:.2f`.
@@ -474,15 +476,15 @@ print("final FID per seed:", [round(v, 2) for v in final.tolist()])
 # After {glue:text}`eval_gan_steps:,.0f` steps the final FID is {glue:text}`final_fid_mean:.1f` ±
 # {glue:text}`final_fid_std:.1f` (mean ± standard deviation over {glue:text}`n_seeds` seeds; from
 # {glue:text}`final_fid_min:.1f` to {glue:text}`final_fid_max:.1f`; real against real at this sample size:
-# {glue:text}`track_floor:.2f`). Over the second half of each run FID still
-# moves by {glue:text}`within_run_spread:.0f`% of its value from one evaluation to the next (coefficient of
-# variation, averaged over seeds). Two lessons: report GAN results as mean ± spread over seeds, never one lucky
+# {glue:text}`track_floor:.2f`). Over the second half of each run FID's values still spread by
+# {glue:text}`within_run_spread:.0f`% of their mean (coefficient of variation, averaged over seeds), partly a
+# continuing fall and partly jumps from one evaluation to the next. Two lessons: report GAN results as mean ± spread over seeds, never one lucky
 # run; and evaluate at several checkpoints rather than trusting the last one.
 #
 # The right panel answers article 001: the discriminator's verdict on fakes ends around
-# {glue:text}`end_d_fake:.2f`, not 0.5, in every run — the rule "train until $D$ cannot tell" would never stop
-# training, and $D$'s numbers do not track sample quality anyway (they depend on how strong $D$ is, which changes
-# as it trains). Measure the samples with a fixed yardstick instead.
+# {glue:text}`end_d_fake:.2f`, not 0.5, in every run — the rule "train until $D$ cannot tell" would stop these runs
+# only in their first steps, before $D$ has learned anything, and never afterwards; and $D$'s numbers do not track
+# sample quality anyway (they depend on how strong $D$ is, which changes as it trains). Measure the samples with a fixed yardstick instead.
 #
 # ## The book's models, side by side
 #
@@ -544,15 +546,16 @@ plt.tight_layout(); plt.show()
 # recall is
 # {glue:text}`gan_recall:.2f`, only {glue:text}`gan_classes:.1f` classes receive at least 1% of its samples on
 # average, and its classifier score is {glue:text}`gan_score:.1f` — the signature of a generator that has not yet
-# spread over all ten digits (compare the bottom-right panel of the calibration). {numref}`Chapter %s <ch-first-gan>`'s longer run covers
+# spread over all ten digits. Its recall is lower even than that of the calibration's single kept class (bottom-right
+# panel): its samples crowd into a few tight clusters, and the best seed's grid below is mostly 1s and 7s. {numref}`Chapter %s <ch-first-gan>`'s longer run covers
 # visibly more digits. The classical model sits at {glue:text}`classical_ratio:.0f` times the
 # floor, with precision {glue:text}`classical_precision:.2f` and recall {glue:text}`classical_recall:.2f` but all
-# ten classes: complete, and blurred.
+# ten classes: every class is there, but blurred, and as in the blur calibration the blur alone drives recall down.
 #
 # For orientation only, since their feature network differs: Lesort et al. (2018), also with an MNIST classifier,
 # measured a floor of 0.245 and their best GAN at 0.66 — about 2.7 times the floor. A fully connected GAN trained
-# for minutes on a CPU is far from that; the book's stated target — an MNIST GAN within twice the floor — is for
-# convolutional GANs and the longer `gpu` profile.
+# for minutes on a CPU is far from that; getting within a few times the floor takes convolutional GANs and longer
+# training (the reference runs of {numref}`chapter %s <ch-dcgan>`).
 #
 # ### Every model in the book
 #

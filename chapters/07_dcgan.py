@@ -4,8 +4,8 @@
 #
 # {numref}`Chapter %s <ch-first-gan>`'s generator is fully connected: it has no idea that neighbouring pixels belong together, and its digits
 # are speckled. The **{term}`DCGAN`** (deep convolutional GAN, 深度卷积生成对抗网络; Radford et al., 2016) builds both
-# networks from convolutions. Source article 002 gives a DCGAN and says it generates handwritten digits from
-# MNIST. It cannot: this chapter first runs its networks shape by shape to show where they break, then trains a
+# networks from convolutions. Source article 002 gives a convolutional GAN in DCGAN's style (it calls it only "a
+# simple GAN", 一个简单的生成对抗网络) and says it generates handwritten digits from MNIST. It cannot: this chapter first runs its networks shape by shape to show where they break, then trains a
 # DCGAN built for 28×28 greyscale images on MNIST, measures which of two generators wins, and finally trains a
 # **{term}`conditional GAN`** (条件生成对抗网络) that draws the digit you ask for. The errata appendix runs the article's whole listing, training loop
 # included, fix by fix ({ref}`E002.7 <erratum-002-7>`).
@@ -108,8 +108,8 @@ except RuntimeError as err:
 # 2. **The discriminator cannot read MNIST.** It expects 3 channels; even with the digit copied to three channels,
 #    28 → 14 → 7 → 3 leaves a 3×3 map, and the last 4×4 convolution does not fit.
 # 3. **The discriminator averages over the batch** (`.mean(0)`): it returns one probability for the whole batch,
-#    which `BCELoss` then compares with a label per image — one verdict cannot tell real images from fakes one by
-#    one.
+#    and `BCELoss` refuses to compare it with a label per image (a `ValueError` about the target size); even if it
+#    broadcast, one verdict cannot tell real images from fakes one by one.
 # 4. **The data pipeline fails first**: `Normalize` with three means on a one-channel image raises an error before
 #    any network runs. (The training loop also repeats {numref}`chapter %s <ch-first-gan>`'s ordering bug: the generator's loss is computed
 #    through a discriminator that `optimizer_D.step()` then changes in place.)
@@ -374,7 +374,7 @@ plt.tight_layout(); plt.show()
 # must produce every label in turn cannot silently drop a class, because the discriminator judges its samples *for
 # that label*. {glue:text}`c_mnist_classes` of 10 classes receive at least 1% of the conditional samples. The label
 # also fixes the class proportions, which FID weighs heavily: the conditional generator scores
-# {glue:text}`c_mnist_ratio:.0f` times the floor (last weights: {glue:text}`c_mnist_last_ratio:.0f`), with
+# {glue:text}`c_mnist_ratio:.1f` times the floor (last weights: {glue:text}`c_mnist_last_ratio:.1f`), with
 # {glue:text}`c_mnist_confident:.0%` of its digits classified confidently, against {glue:text}`mnist_fid_ratio:.0f`
 # times for the unconditional one — with the cheaper generator.
 #

@@ -110,12 +110,14 @@ plt.tight_layout(); plt.show()
 # {glue:text}`ch7b_ns_seconds:.0f` s for the baseline — its five critic steps and the gradient penalty's second
 # backward pass cost real time, which a comparison at equal steps hides and a comparison at equal time would not.
 #
-# One seed and a short run are a weak basis for a ranking: {numref}`chapter %s <ch-evaluation>` showed that the FID of the same recipe varies
-# from seed to seed by a large fraction of its value. Read the table as what each variant does in this budget, and
+# One seed and a short run are a weak basis for a ranking: {numref}`chapter %s <ch-evaluation>` showed that the FID of
+# the same recipe varies from seed to seed by about a tenth of its value, more than the gap between the best row and
+# the baseline here. Read the table as what each variant does in this budget, and
 # re-run it with `GANTUTOR_PROFILE=gpu` (longer training) before concluding more. What the run does show is
 # that every variant trains from the same registry and loop with no other change — the loss is one line of the
 # training step, not a different program — and that at this budget none of them is good yet: the strokes are
-# digit-like, the last-but-one column counts the classes each variant produces, and many samples are malformed.
+# digit-like and every variant spreads over all ten classes (the last-but-one column), but most samples are
+# malformed.
 # The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either: that chapter's
 # unconditional generator upsamples by resize-convolution, where this table uses DCGAN's transposed convolutions
 # (the "transposed" rows of its recipe comparison are this generator); this run stops after
