@@ -162,7 +162,7 @@ for k, (x, y) in enumerate(gt.ring_centers().tolist()):
 # of largest variance. Encoding is a projection, $z = W^\top (x - \mu)$; decoding is $\hat{x} = W z + \mu$. This is
 # the pair we used in section 1.1. How much of an image survives a trip through a $k$-dimensional latent space?
 
-# %% mystnb={"figure": {"caption": "Top row: ten test digits. Below: the same digits after encoding to $k$ numbers and decoding. With $k = 2$\n(keeping {glue:text}`ev2:.0f`% of the pixel variance) only a blurry, digit-like shape survives; $k = 10$\n({glue:text}`ev10:.0f`%) already shows which digit it is; $k = 50$ ({glue:text}`ev50:.0f`%) is close to the\noriginal.", "name": "fig-ch1-4"}}
+# %% mystnb={"figure": {"caption": "Top row: ten test digits. Below: the same digits after encoding to $k$ numbers and decoding. With $k = 2$\n(keeping {glue:text}`ev2:.0f`% of the pixel variance) only a blurry, digit-like shape survives; $k = 10$\n({glue:text}`ev10:.0f`%) shows which digit most of them are (the 2 still reads as a 3); $k = 50$ ({glue:text}`ev50:.0f`%) is close to the\noriginal.", "name": "fig-ch1-4"}}
 originals = test.images[:10]
 rows = [originals]
 for k in (2, 10, LATENT_DIM):

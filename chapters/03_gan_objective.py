@@ -9,7 +9,7 @@
 #
 # :::{admonition} What this chapter needs
 # :class: tip
-# Runs on a laptop CPU in about a minute. The outputs on this page come from the **{run}`profile`** profile, run on
+# Runs on a laptop CPU in a minute or two. The outputs on this page come from the **{run}`profile`** profile, run on
 # **{run}`device`** in {run}`seconds` s.
 # :::
 

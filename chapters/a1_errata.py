@@ -201,7 +201,7 @@ ns = run(src, supplied, cwd=tmp)
 # reaches recognisable digits. (The generator loss is the same there as here: BCE against the label "real" is the
 # non-saturating loss.)
 
-# %% mystnb={"figure": {"caption": "Samples of article 000's networks after the three fixes and one short pass over MNIST (the step count is in the title).", "name": "fig-a4-000"}}
+# %% mystnb={"figure": {"caption": "Samples of article 000's networks after the three fixes and one pass over MNIST (the step count is in the title).", "name": "fig-a4-000"}}
 n_images = 64 * min(len(mnist) // 64, max(10, P.gan_steps // 3))
 torch.manual_seed(0)
 trained = run(src, {**supplied, "dataloader": DataLoader(Subset(mnist, range(n_images)), batch_size=64,
@@ -257,7 +257,7 @@ glue("a4_000_images", n_images, display=False)
 # ({doc}`05_evaluation`); {doc}`02_first_gan` reads the curves for the health of training, not for quality.
 # :::
 #
-# ## Article 001 — 生成式AI（GAN）如何改变我们的生活 ("How generative AI (GANs) is changing our lives")
+# ## Article 001 — untitled: an overview of generative AI (GANs), with a Keras example
 #
 # (erratum-001-1)=
 # :::{dropdown} E001.1 — generative AI is not GANs
@@ -327,7 +327,7 @@ glue("a4_000_images", n_images, display=False)
 #
 # (erratum-001-8)=
 # :::{dropdown} E001.8 — references
-# The article's course 「Coursera上的《生成对抗网络》课程：由Ian Goodfellow亲自授课」 does not
+# The article's course 「Coursera上的《生成对抗网络》（Generative Adversarial Networks）课程：由Ian Goodfellow亲自授课」 does not
 # exist (Coursera's GAN specialisation is DeepLearning.AI's, taught by Sharon Zhou); the book 《生成式AI：理论与实践》
 # (*Generative Adversarial Networks: Theory and Practice*), "Udacity: Generative AI and GANs" and "Yann LeCun's Notes
 # on GANs, Coursera 2020" could not be found; DCGAN (Radford et al.) appeared at ICLR **2016** (arXiv 2015), not
@@ -360,7 +360,7 @@ glue("a4_000_images", n_images, display=False)
 # mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
 # :::
 #
-# ## Article 002 — 生成式AI与数据集 ("Generative AI and datasets")
+# ## Article 002 — 《生成式 AI：数据集的未来》 ("Generative AI: the future of datasets")
 #
 # (erratum-002-1)=
 # :::{dropdown} E002.1 — "generator and discriminator" as the architecture of generative AI
@@ -372,7 +372,7 @@ glue("a4_000_images", n_images, display=False)
 # (erratum-002-2)=
 # :::{dropdown} E002.2 — the generator's loss takes data as input
 # §4.2 writes
-# $L_G = -\mathbb{E}_{x \sim p_{data}(x)}[\log D(G(x))]$ and says 「生成器 G 根据输入图像生成新的图像」 ("G generates new
+# $L_G = -\mathbb{E}_{x \sim p_{data}(x)}[\log D(G(x))]$ and §4.3 says 「生成器 G 根据输入图像生成新的图像」 ("G generates new
 # images from input images"). An (unconditional) GAN's generator maps *noise* $z \sim p_z$ to samples:
 # $L_G = -\mathbb E_{z \sim p_z}[\log D(G(z))]$. Feeding it real images is image-to-image translation, a different
 # model (CycleGAN, pix2pix).
@@ -487,7 +487,8 @@ ns = run(src2, supplied2, cwd=work)
 # `optimizer_D.step()`, which then changes the discriminator's weights in place; `loss_G.backward()` needs the old
 # ones. Smallest fix: compute `loss_G` after the discriminator's step (which is also the right algorithm: the generator
 # should be scored by the updated discriminator). So that this page runs in seconds, from here on the listing sees only
-# the first few hundred training images — `Subset` is the one change that is not a fix.
+# a subset of the training images (a few hundred for the next check, {glue:text}`a4_002_images:,.0f` for the final
+# run) — `Subset` is the one change that is not a fix.
 
 # %% tags=["nbval-check-output"]
 src2 = fix(src2, "        # 计算生成器损失\n        loss_G = criterion(discriminator(fake_images), labels_real)\n", "")
@@ -523,13 +524,13 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 # %% [markdown]
 # With six fixes the listing runs to its end, and again running is not learning: after {glue:text}`a4_002_steps`
 # steps the discriminator is winning (in the last progress line above its loss is a small fraction of the
-# $2\log 2 \approx 1.39$ of a discriminator that cannot tell real from fake) and the samples are nearly all the same
+# $\log 2 \approx 0.69$ that this listing's halved loss gives a discriminator that cannot tell real from fake) and the samples are nearly all the same
 # speckled pattern — the generator has collapsed to one output. {doc}`07_dcgan` builds a DCGAN for 28 × 28 × 1
 # with the DCGAN paper's weight initialisation (which this listing omits) and trains it to recognisable digits on
 # both datasets. Not errors, but worth knowing: the listing never moves its networks to `device`, so with
 # `device = "cuda"` it fails at the first step; and it reports progress only every 100 steps.
 #
-# ## Article 003 — 生成式人工智能 ("Generative artificial intelligence")
+# ## Article 003 — untitled: 生成式人工智能 (generative AI: GANs and VAEs, with a PyTorch GAN)
 #
 # (erratum-003-1)=
 # :::{dropdown} E003.1 — the VAE's steps
@@ -577,7 +578,7 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # generative model (a Gaussian per class) next to a discriminative one.
 # :::
 #
-# ## Article 004 — 中国生成式AI应用前景 ("The outlook for generative-AI applications in China")
+# ## Article 004 — untitled: generative AI in China, with a Keras GAN
 #
 # (erratum-004-1)=
 # :::{dropdown} E004.1 — "generative model" is not "generator", and "discriminative model" is not "discriminator"
@@ -701,8 +702,8 @@ print(f"to_categorical(train_images) would one-hot {train_images.size:,} pixel v
 # §1.2–1.4 state that Chinese generative-AI papers 「在全球范围内位居前列」 ("rank
 # among the world's first") in 2020 and 2021 「根据Google Scholar等数据库的数据显示」 ("according to Google Scholar and
 # other databases"), that patent filings rise year by year 「根据国家知识产权局的数据」 ("according to the national IP
-# office"), and that the 2017 plan 「明确提出要大力发展生成式AI技术」 ("explicitly calls for vigorously developing
-# generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
+# office"); and its introduction says that the 2017 plan and the 2021–2025 outline 「明确提出要大力发展生成式AI技术」
+# ("explicitly call for vigorously developing generative AI"). No figure, query or document is cited for any of them, so the book repeats none; the policy
 # documents it can cite, with dates, are in {doc}`15_challenges` (regulation).
 # :::
 #

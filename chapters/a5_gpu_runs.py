@@ -2,7 +2,7 @@
 # # Measured on a GPU
 #
 # Most stored runs in this book are the `cpu` profile on a 2-core machine. This page shows what was measured on an
-# NVIDIA H100 (30 minutes of GPU time in all), read from the records the
+# NVIDIA H100 (about half an hour of GPU time), read from the records the
 # runs wrote (`results/gpu/*.json`, committed with the book). Nothing here is typed in by hand: every table and number
 # below is computed from those files when this page is built.
 #
@@ -49,11 +49,13 @@ glue("a5_gpu", gt.Text(env["gpu"]), display=False)
 glue("a5_torch", gt.Text(env["torch"]), display=False)
 
 # %% [markdown]
-# All four records come from one machine: an **{glue:text}`a5_gpu`** with PyTorch {glue:text}`a5_torch`.
+# All five records come from one machine: an **{glue:text}`a5_gpu`** with PyTorch {glue:text}`a5_torch`.
 #
 # ## The benchmark: GPU throughput of the training loops
 #
-# The same benchmark as {doc}`a4_running_fast` (same models, batch 128, same loops), run with its CUDA defaults:
+# The same benchmark as {doc}`a4_running_fast` (same models, batch 128, same loops), run with its CUDA defaults (this
+# record takes the median of three 200-step blocks per loop; the CPU records of {doc}`a4_running_fast` take the best
+# of their blocks):
 # images per second and the ratio to the tutorial loop (the PyTorch DCGAN tutorial's data pipeline and step).
 
 # %% tags=["nbval-check-output"]
@@ -84,7 +86,7 @@ for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
     glue(f"a5_{key}_vs_tensors", ratio(m, "gantutor", "tutorial-tensors"), display=False)
 
 # %% [markdown]
-# Three things stand out.
+# Four things stand out.
 #
 # * **Keeping the data on the GPU is the biggest single gain**: the tutorial's step with the data already on the
 #   device (`tutorial-tensors`) is ×{glue:text}`a5_mlp_pipeline:.2f` (MLP GAN), ×{glue:text}`a5_dcgan_pipeline:.2f`
@@ -99,15 +101,15 @@ for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
 #   ×{glue:text}`a5_dcgan_vs_tensors:.2f` (DCGAN) and ×{glue:text}`a5_vae_vs_tensors:.2f` (conv VAE): where a step is
 #   launch-bound, every extra kernel shows.
 # * **bf16 autocast makes these models slower** (×{glue:text}`a5_mlp_bf16:.2f`, ×{glue:text}`a5_dcgan_bf16:.2f`,
-#   ×{glue:text}`a5_vae_bf16:.2f`). On the CPU it was the largest gain ({doc}`a4_running_fast`), but on an H100
+#   ×{glue:text}`a5_vae_bf16:.2f`). On the CPU it gave the MLP GAN its largest gain ({doc}`a4_running_fast`), but on an H100
 #   a batch of 128 MNIST images is far too little arithmetic to keep the chip busy: each step is a few dozen small
 #   kernels, and their launch time, not the multiplications, sets the pace. Autocast adds a cast kernel in front of
 #   many of them. Mixed precision pays off when a step's matrix products are large — bigger models or batches.
 #
 # The fastest gantutor loop is {glue:text}`a5_mlp_best_loop` for the MLP GAN (×{glue:text}`a5_mlp_best:.2f` the
 # tutorial), {glue:text}`a5_dcgan_best_loop` for the DCGAN (×{glue:text}`a5_dcgan_best:.2f`) and
-# {glue:text}`a5_vae_best_loop` for the conv VAE (×{glue:text}`a5_vae_best:.2f`). Ratios of ×10 and ×3
-# on a GPU are not reachable at this model size by tidying the loop, because both loops end up waiting for
+# {glue:text}`a5_vae_best_loop` for the conv VAE (×{glue:text}`a5_vae_best:.2f`). Speed-ups of an order of
+# magnitude on a GPU are not reachable at this model size by tidying the loop, because both loops end up waiting for
 # kernel launches. What would reach them is fewer, larger launches: much larger batches, CUDA graphs or
 # `torch.compile`'s fused kernels (`python -m gantutor.bench --compile`, which has no record here yet).
 #
@@ -159,7 +161,9 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 # {glue:text}`a5_vae_nll:.2f` ± {glue:text}`a5_vae_sem:.2f` nats on the full test set — better than the
 # short `cpu` run of {doc}`09_vae`, and still {glue:text}`a5_vae_gap:.2f` nats short of the 86.76 nats Burda et al. report after
 # 3,280 epochs. Per step the GPU is far from busy: {glue:text}`a5_vae_ms:.2f` ms per step of 100 images is launch-bound
-# for an MLP of {glue:text}`a5_vae_params:,` parameters. The gain came from the budget alone. To get close to the published number in fewer
+# for an MLP of {glue:text}`a5_vae_params:,` parameters. The gain came from the budget alone: the reference run of
+# {doc}`09_vae`, trained for 300,000 steps on a 2-core CPU, ends lower than this run — more steps, not a faster
+# device, is what moves this number. To get close to the published number in fewer
 # minutes, the step itself must do more work per launch — larger batches with a scaled learning rate, or several
 # steps captured in one CUDA graph.
 #
@@ -168,7 +172,7 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 # {numref}`Chapter %s <ch-gan-variants>` compares GAN variants on the ring and the grid after 2,000 `cpu`-profile steps, and none comes near the
 # best rows of PacGAN (Lin et al., 2018, Table 1: 7.9 of 8 ring modes with 95.6% high-quality samples, 24.8 of 25 grid
 # modes with 93.6%). On the GPU, eight recipes were trained for {glue:text}`a5_sweep_steps:,.0f` steps
-# ({glue:text}`a5_sweep_factor:.0f` times the `cpu` profile's budget), twelve runs at a time; within the call's time
+# ({glue:text}`a5_sweep_factor:.0f` times the `cpu` profile's budget), twelve runs at a time; within the run's time
 # limit every recipe's first seed finished, and some second seeds. Coverage is measured exactly as in
 # {numref}`chapter %s <ch-gan-variants>` (2,500 samples, a sample is high-quality within 3σ of a mode).
 
@@ -244,8 +248,8 @@ axes[0].legend(fontsize=8)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# A second, longer call ran three of the recipes for a planned {glue:text}`a5_long_planned:,.0f` steps, one seed each. The
-# call's time limit stopped it at step {glue:text}`a5_long_reached:,.0f` — with the linear decay, the learning rate had
+# A second, longer run took three of the recipes for a planned {glue:text}`a5_long_planned:,.0f` steps, one seed
+# each. The run's time limit stopped it at step {glue:text}`a5_long_reached:,.0f` — with the linear decay, the learning rate had
 # fallen to {glue:text}`a5_long_lr:.0f`% of its starting value — so the record holds the evaluations made until then
 # (`toy_sweep_long_h100.jsonl`, written as the runs went):
 
@@ -275,7 +279,7 @@ glue("a5_long_planned", planned, display=False)
 glue("a5_long_reached", reached, display=False)
 glue("a5_long_lr", 100 * (planned - reached + 1) / planned, display=False)
 
-# %% mystnb={"figure": {"caption": "The longer runs: high-quality samples during training (one seed each), with PacGAN's best published values dashed. The runs stopped before their planned end, when the call's time limit was reached.", "name": "fig-a5-long"}}
+# %% mystnb={"figure": {"caption": "The longer runs: high-quality samples during training (one seed each), with PacGAN's best published values dashed. The runs stopped before their planned end, when the run's time limit was reached.", "name": "fig-a5-long"}}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
 for ax, dist in zip(axes, ("ring", "grid")):
     for i, ((config, d), c) in enumerate(sorted(curves.items())):
@@ -287,7 +291,8 @@ axes[0].set_ylabel("high-quality samples (%)"); axes[0].legend(fontsize=8)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# The longer runs keep improving: the best ring run ({glue:text}`a5_long_best_ring`) reaches
+# On the grid the longer runs keep improving; on the ring the share of high-quality samples ends higher than at
+# 20,000 steps but swings on the way. The best ring run ({glue:text}`a5_long_best_ring`) reaches
 # {glue:text}`a5_long_best_ring_hq:.1f`% high-quality samples with {glue:text}`a5_long_best_ring_modes` of 8 modes,
 # and the best grid run ({glue:text}`a5_long_best_grid`) {glue:text}`a5_long_best_grid_hq:.1f`% with
 # {glue:text}`a5_long_best_grid_modes` of 25. That is close to PacGAN on the ring and still well short on the grid —
