@@ -291,6 +291,29 @@ def test_recipe_comparison_records_every_run_and_the_mean_over_seeds(tmp_path, m
         main(["recipes", "dcgan", "--seeds", "0", "--out", str(out)])
 
 
+def test_recipe_variants_change_rates_batch_and_steps(tmp_path, mnist_root, monkeypatch):
+    """A variant's step_scale multiplies the steps (smaller batches, more updates); lr_d reaches the discriminator's
+    optimiser; --variants is kept in the recorded command."""
+    from gantutor.book import recipes
+
+    monkeypatch.setattr(recipes, "EVAL_SAMPLES", 200)
+    seen = []
+    real_train_gan = gt.train_gan
+    monkeypatch.setattr("gantutor.gan.train_gan", lambda *a, **kw: seen.append(kw) or real_train_gan(*a, **kw))
+    for name in ("dcgan-rates", "dcgan-small-batch"):
+        monkeypatch.setitem(recipes.COMPARISONS, name, {**recipes.COMPARISONS[name], "shared": {
+            **recipes.COMPARISONS[name]["shared"], "width": 4}})
+    out = tmp_path / "r.json"
+    assert main(["recipes", "dcgan-small-batch", "--variants", "batch16", "--seeds", "1", "--steps", "1",
+                 "--out", str(out)]) == 0
+    record = json.loads(out.read_text())
+    assert [r["steps"] for r in record["runs"]] == [8, 8] and "--variants batch16" in record["command"]
+    assert seen[-1]["steps"] == 8 and seen[-1]["lr_d"] is None
+    assert main(["recipes", "dcgan-rates", "--variants", "ttur", "--seeds", "1", "--steps", "2", "--out", str(out)]) == 0
+    assert (seen[-1]["lr"], seen[-1]["lr_d"]) == (1e-4, 4e-4)
+    assert json.loads(out.read_text())["variants"] == {"ttur": {"lr": 1e-4, "lr_d": 4e-4}}
+
+
 def test_flow_reference_run_scores_the_unconditional_and_the_guided_model(tmp_path, mnist_root, monkeypatch):
     from gantutor.book import reference
 

@@ -38,6 +38,11 @@ COMPARISONS = {
         "variants": {"ttur": {"lr": 1e-4, "lr_d": 4e-4}, "batch64": {"batch_size": 64, "step_scale": 2},
                      "ema999": {"ema": 0.999}},
     },
+    # Smaller batches still, for proportionally more steps.
+    "dcgan-small-batch": {
+        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"},
+        "variants": {"batch32": {"batch_size": 32, "step_scale": 4}, "batch16": {"batch_size": 16, "step_scale": 8}},
+    },
 }
 #: Samples scored per run (the evaluation chapter's protocol).
 EVAL_SAMPLES = 10_000
