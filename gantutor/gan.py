@@ -20,7 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .engine import Step, StopTraining, check_options, fit, linear_decay, progress_mode, relative_linear_decay, unwrap
+from .engine import (Step, StopTraining, check_options, fit, linear_decay, progress_mode, relative_linear_decay,
+                     unwrap)
 from .fast import adam, check_fast, resolve_fast
 from .losses import GANLoss, get_gan_loss, gradient_penalty
 
@@ -90,7 +91,8 @@ def make_optimizers(generator, discriminator, optimizer: str, lr: float, betas, 
         return (adam(generator.parameters(), lr=lr, betas=betas, fast=fast),
                 adam(discriminator.parameters(), lr=lr_d, betas=betas, fast=fast))
     if optimizer == "rmsprop":
-        return torch.optim.RMSprop(generator.parameters(), lr=lr), torch.optim.RMSprop(discriminator.parameters(), lr=lr_d)
+        return (torch.optim.RMSprop(generator.parameters(), lr=lr),
+                torch.optim.RMSprop(discriminator.parameters(), lr=lr_d))
     if optimizer == "sgd":
         return torch.optim.SGD(generator.parameters(), lr=lr), torch.optim.SGD(discriminator.parameters(), lr=lr_d)
     raise ValueError(f"optimizer must be 'adam', 'rmsprop' or 'sgd', got {optimizer!r}.")

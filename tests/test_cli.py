@@ -309,7 +309,8 @@ def test_recipe_variants_change_rates_batch_and_steps(tmp_path, mnist_root, monk
     record = json.loads(out.read_text())
     assert [r["steps"] for r in record["runs"]] == [8, 8] and "--variants batch16" in record["command"]
     assert seen[-1]["steps"] == 8 and seen[-1]["lr_d"] is None
-    assert main(["recipes", "dcgan-rates", "--variants", "ttur", "--seeds", "1", "--steps", "2", "--out", str(out)]) == 0
+    assert main(["recipes", "dcgan-rates", "--variants", "ttur", "--seeds", "1", "--steps", "2",
+                 "--out", str(out)]) == 0
     assert (seen[-1]["lr"], seen[-1]["lr_d"]) == (1e-4, 4e-4)
     assert json.loads(out.read_text())["variants"] == {"ttur": {"lr": 1e-4, "lr_d": 4e-4}}
 
