@@ -257,7 +257,7 @@ glue("a4_000_images", n_images, display=False)
 # ({doc}`05_evaluation`); {doc}`02_first_gan` reads the curves for the health of training, not for quality.
 # :::
 #
-# ## Article 001 — untitled: an overview of generative AI (GANs), with a Keras example
+# ## Article 001 — 生成式AI (GAN) overview with a Keras example
 #
 # (erratum-001-1)=
 # :::{dropdown} E001.1 — generative AI is not GANs
@@ -530,7 +530,7 @@ glue("a4_002_steps", -(-budget // 128), display=False)
 # both datasets. Not errors, but worth knowing: the listing never moves its networks to `device`, so with
 # `device = "cuda"` it fails at the first step; and it reports progress only every 100 steps.
 #
-# ## Article 003 — untitled: 生成式人工智能 (generative AI: GANs and VAEs, with a PyTorch GAN)
+# ## Article 003 — 生成式人工智能 (GANs and VAEs, with a PyTorch GAN)
 #
 # (erratum-003-1)=
 # :::{dropdown} E003.1 — the VAE's steps
@@ -578,7 +578,7 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # generative model (a Gaussian per class) next to a discriminative one.
 # :::
 #
-# ## Article 004 — untitled: generative AI in China, with a Keras GAN
+# ## Article 004 — 生成式AI in China, with a Keras GAN
 #
 # (erratum-004-1)=
 # :::{dropdown} E004.1 — "generative model" is not "generator", and "discriminative model" is not "discriminator"
