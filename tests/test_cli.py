@@ -304,10 +304,11 @@ def test_recipe_variants_change_rates_batch_and_steps(tmp_path, mnist_root, monk
         monkeypatch.setitem(recipes.COMPARISONS, name, {**recipes.COMPARISONS[name], "shared": {
             **recipes.COMPARISONS[name]["shared"], "width": 4}})
     out = tmp_path / "r.json"
-    assert main(["recipes", "dcgan-small-batch", "--variants", "batch16", "--seeds", "1", "--steps", "1",
-                 "--out", str(out)]) == 0
+    assert main(["recipes", "dcgan-small-batch", "--variants", "batch16", "--seeds", "1", "--first-seed", "2",
+                 "--steps", "1", "--out", str(out)]) == 0
     record = json.loads(out.read_text())
     assert [r["steps"] for r in record["runs"]] == [8, 8] and "--variants batch16" in record["command"]
+    assert [r["seed"] for r in record["runs"]] == [2, 2] and "--first-seed 2" in record["command"]
     assert seen[-1]["steps"] == 8 and seen[-1]["lr_d"] is None
     assert main(["recipes", "dcgan-rates", "--variants", "ttur", "--seeds", "1", "--steps", "2",
                  "--out", str(out)]) == 0

@@ -474,10 +474,12 @@ def add_record_commands(sub) -> None:
                        description="Train each variant of a recipe (gantutor.book.recipes) with several seeds, score "
                                    "the average and the last weights with the book's protocol, and write "
                                    "results/<device>/recipes_NAME.json.")
-    c.add_argument("name", help="dcgan (transposed against resize upsampling) or dcgan-sn (spectrally normalised "
-                                "discriminators)")
+    c.add_argument("name", help="dcgan (transposed against resize upsampling), dcgan-sn (spectrally normalised "
+                                "discriminators), dcgan-rates (rates, batch, average) or dcgan-small-batch")
     c.add_argument("--variants", default=None, help="comma-separated variants of the comparison (default: all)")
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per variant (default 3)")
+    c.add_argument("--first-seed", type=int, default=0,
+                   help="start the seeds here (seeds F..F+N-1), to add seeds to an earlier record's (default 0)")
     c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu chapter's)")
     c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
     c.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
@@ -526,9 +528,11 @@ def cmd_recipes(args) -> int:
     device = get_device(args.device)
     out = Path(args.out or f"results/{'gpu' if device.type == 'cuda' else 'cpu'}/recipes_{args.name}.json")
     chosen = f" --variants {args.variants}" if args.variants else ""
+    first = f" --first-seed {args.first_seed}" if args.first_seed else ""
     recipes.run(args.name, args.seeds, args.steps, out, device, variants=args.variants.split(",") if args.variants
-                else None, command=f"python -m gantutor recipes {args.name}{chosen} --seeds {args.seeds} --steps "
-                                   f"{args.steps} --out {out}")
+                else None, first_seed=args.first_seed,
+                command=f"python -m gantutor recipes {args.name}{chosen} --seeds {args.seeds}{first} --steps "
+                        f"{args.steps} --out {out}")
     return 0
 
 

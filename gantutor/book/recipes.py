@@ -91,9 +91,9 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, command: str | None = None,
-        variants=None) -> dict:
-    """Train every variant of comparison ``name`` (or those named in ``variants``) with seeds 0..seeds-1, score both
-    weight sets, write the record."""
+        variants=None, first_seed: int = 0) -> dict:
+    """Train every variant of comparison ``name`` (or those named in ``variants``) with seeds
+    ``first_seed .. first_seed + seeds - 1``, score both weight sets, write the record."""
     from ..data import load_images
     from ..gan import sample
     from ..metrics import headline_scores
@@ -102,8 +102,9 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
 
     if name not in COMPARISONS:
         raise ValueError(f"No recipe comparison named {name!r}; choose one of {', '.join(COMPARISONS)}.")
-    if seeds < 1 or steps < 1:
-        raise ValueError(f"--seeds and --steps must be positive, got {seeds} and {steps}.")
+    if seeds < 1 or steps < 1 or first_seed < 0:
+        raise ValueError(f"--seeds and --steps must be positive and --first-seed not negative, got {seeds}, {steps} "
+                         f"and {first_seed}.")
     spec = COMPARISONS[name]
     unknown = sorted(set(variants or ()) - set(spec["variants"]))
     if unknown:
@@ -114,7 +115,7 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
     real, floor = real_features_and_floor(EVAL_SAMPLES)
     runs = []
     for variant, change in chosen.items():
-        for seed in range(seeds):
+        for seed in range(first_seed, first_seed + seeds):
             start = time.perf_counter()
             hist, last = train_one(spec["shared"], change, steps, seed, train_images, device)
             seconds = time.perf_counter() - start
@@ -124,7 +125,8 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
                              "seconds": seconds, **scores})
                 log(json.dumps(runs[-1]))
     record = {"comparison": name, "shared": spec["shared"], "variants": chosen, "steps": steps,
-              "seeds": seeds, "command": command or f"python -m gantutor recipes {name} --seeds {seeds} --steps {steps}",
+              "seeds": seeds, "first_seed": first_seed,
+              "command": command or f"python -m gantutor recipes {name} --seeds {seeds} --steps {steps}",
               **machine(device), "eval_samples": len(real), "runs": runs, "summary": summarise(runs)}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
