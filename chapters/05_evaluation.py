@@ -547,7 +547,7 @@ plt.tight_layout(); plt.show()
 # {glue:text}`gan_recall:.2f`, only {glue:text}`gan_classes:.1f` classes receive at least 1% of its samples on
 # average, and its classifier score is {glue:text}`gan_score:.1f` — the signature of a generator that has not yet
 # spread over all ten digits. Its recall is lower even than that of the calibration's single kept class (bottom-right
-# panel): its samples crowd into a few tight clusters, and the best seed's grid below is mostly 1s and 7s. {numref}`Chapter %s <ch-first-gan>`'s longer run covers
+# panel): its samples crowd into a few tight clusters, and the best seed's grid above is mostly 1s and 7s. {numref}`Chapter %s <ch-first-gan>`'s longer run covers
 # visibly more digits. The classical model sits at {glue:text}`classical_ratio:.0f` times the
 # floor, with precision {glue:text}`classical_precision:.2f` and recall {glue:text}`classical_recall:.2f` but all
 # ten classes: every class is there, but blurred, and as in the blur calibration the blur alone drives recall down.

@@ -144,8 +144,8 @@ plt.tight_layout(); plt.show()
 # ## Responsible use
 #
 # * **Privacy and memorisation.** Large models memorise small or repeated data, and what they generate can leak it
-#   (Carlini et al., 2023); the small GANs above show no copying, which is why the check, not the model's size, is
-#   the evidence. Differentially private training bounds the leak (Abadi et al., 2016) at a cost in quality.
+#   (Carlini et al., 2023); the small GANs above show no copying, and only a check like theirs tells, model by
+#   model. Differentially private training bounds the leak (Abadi et al., 2016) at a cost in quality.
 # * **Deepfakes and provenance.** Realistic synthetic faces and voices enable impersonation and fraud. Two defences
 #   are in use: labelling and provenance metadata (the C2PA Content Credentials specification), and detection,
 #   which is an arms race. China's *Provisions on the Administration of Deep Synthesis of Internet Information
