@@ -86,6 +86,9 @@ def make_optimizers(generator, discriminator, optimizer: str, lr: float, betas, 
                     ) -> tuple:
     """``(opt_g, opt_d)``: Adam (fused on the fast path), RMSprop or plain SGD, with the same settings; the
     discriminator's learning rate is ``lr_d`` when given, else ``lr``."""
+    if lr_d is not None and not (isinstance(lr_d, (int, float)) and lr_d > 0):
+        raise ValueError(f"lr_d (the discriminator's learning rate) must be a positive number, got {lr_d!r}; leave it "
+                         "unset to train both networks at lr.")
     lr_d = lr if lr_d is None else lr_d
     if optimizer == "adam":
         return (adam(generator.parameters(), lr=lr, betas=betas, fast=fast),
@@ -238,9 +241,6 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     lr = lr if lr is not None else (objective.lr or 2e-4)
     betas = tuple(betas) if betas is not None else (objective.betas or (0.5, 0.999))
     optimizer = optimizer or objective.optimizer or "adam"
-    if lr_d is not None and not (isinstance(lr_d, (int, float)) and lr_d > 0):
-        raise ValueError(f"lr_d (the discriminator's learning rate) must be a positive number, got {lr_d!r}; leave it "
-                         "unset to train both networks at lr.")
     fast = resolve_fast(fast, device)
     check_fast(fast, compile, device)
     if compile and objective.gradient_penalty:
@@ -248,9 +248,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                          "double backward the penalty needs (the gradient of a gradient). Leave compile off (on CUDA, "
                          "graph=True cuts the per-step overhead instead).")
     opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast, lr_d)
-    schedule = None
-    if lr_decay:  # one rate: the schedule as every earlier run had it; two: each decays from its own first value
-        schedule = linear_decay(lr, steps) if lr_d is None else relative_linear_decay(steps)
+    # one rate: the schedule as every earlier run had it; two: each decays from its own first value
+    schedule = (linear_decay(lr, steps) if lr_d is None else relative_linear_decay(steps)) if lr_decay else None
     task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_nonfinite=on_nonfinite, check_every=check_every,
