@@ -18,6 +18,8 @@ from pathlib import Path
 
 import torch
 
+#: Chapter 7's unconditional DCGAN: the settings most comparisons start from.
+CHAPTER_RECIPE = {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"}
 #: comparison -> the settings every variant shares, and what each variant changes.
 COMPARISONS = {
     "dcgan": {
@@ -27,20 +29,20 @@ COMPARISONS = {
     # The chapter's generator (resize upsampling) against discriminators with spectral normalisation instead of
     # batch norm (Miyato et al., 2018), with the non-saturating loss and with the hinge loss (SNGAN's pairing).
     "dcgan-sn": {
-        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"},
+        "shared": CHAPTER_RECIPE,
         "variants": {"sn": {"spectral_norm": True}, "sn-hinge": {"spectral_norm": True, "loss": "hinge"}},
     },
     # The chapter's recipe with other rates and averages at about the chapter's cost: two time-scale rates (Heusel et
     # al., 2017: a faster discriminator), half the batch for twice the steps (more updates from the same images), and
     # a longer average of the generator's weights.
     "dcgan-rates": {
-        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"},
+        "shared": CHAPTER_RECIPE,
         "variants": {"ttur": {"lr": 1e-4, "lr_d": 4e-4}, "batch64": {"batch_size": 64, "step_scale": 2},
                      "ema999": {"ema": 0.999}},
     },
     # Smaller batches still, for proportionally more steps.
     "dcgan-small-batch": {
-        "shared": {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"},
+        "shared": CHAPTER_RECIPE,
         "variants": {"batch32": {"batch_size": 32, "step_scale": 4}, "batch16": {"batch_size": 16, "step_scale": 8}},
     },
 }
