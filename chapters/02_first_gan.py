@@ -299,7 +299,7 @@ glue("ms_per_step", 1000 * history.seconds / STEPS, display=False)
 #
 # ### Samples over training
 
-# %% mystnb={"figure": {"caption": "The same 16 noise vectors decoded by $G$ at evenly spaced steps, from before training (left) to the end (right).\nAt step 0 every output is the same grey noise. Early on, $G$ learns the cheap features \u2014 a dark background with a\nbright blob in the middle; strokes and recognisable digits come later. The digit a noise vector produces still\nchanges from snapshot to snapshot: the generator has not settled.", "name": "fig-ch2-2"}}
+# %% mystnb={"figure": {"caption": "The same 16 noise vectors decoded by $G$ at evenly spaced steps, from before training (first panel) to the end (last panel).\nAt step 0 every output is the same grey noise. Early on, $G$ learns the cheap features \u2014 a dark background with a\nbright blob in the middle; strokes and recognisable digits come later. The digit a noise vector produces still\nchanges from snapshot to snapshot: the generator has not settled.", "name": "fig-ch2-2"}}
 gt.plot_snapshots(history, n=16, nrow=4)
 plt.show()
 

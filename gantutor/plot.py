@@ -116,16 +116,20 @@ def plot_gradient_norms(history, smooth: int | None = None, ax=None):
     return ax
 
 
-def plot_snapshots(history, n: int = 16, nrow: int = 4):
-    """One small grid per snapshot of ``G(fixed_noise)``, left to right in training order."""
+def plot_snapshots(history, n: int = 16, nrow: int = 4, per_row: int = 4):
+    """One small grid per snapshot of ``G(fixed_noise)`` in training order, ``per_row`` grids to a row (so that the
+    step titles stay readable at page width)."""
     count = len(history.snapshots)
     if count == 0:
         raise ValueError("This history has no snapshots; train with snapshots=K (K > 0) to record some.")
-    fig, axes = plt.subplots(1, count, figsize=(1.7 * count, 2.1))
-    axes = [axes] if count == 1 else list(axes)
-    for ax, step, imgs in zip(axes, history.snapshot_steps, history.snapshots):
+    cols = min(count, per_row)
+    rows = -(-count // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 2.6 * rows), squeeze=False)
+    for ax in axes.flat[count:]:
+        ax.axis("off")
+    for ax, step, imgs in zip(axes.flat, history.snapshot_steps, history.snapshots):
         show_images(imgs[:n], nrow=nrow, ax=ax)
-        ax.set_title(f"step {step}", fontsize=9)
+        ax.set_title(f"step {step:,}", fontsize=11)
     plt.tight_layout()
     return fig
 

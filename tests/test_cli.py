@@ -316,6 +316,23 @@ def test_recipe_variants_change_rates_batch_and_steps(tmp_path, mnist_root, monk
     assert json.loads(out.read_text())["variants"] == {"ttur": {"lr": 1e-4, "lr_d": 4e-4}}
 
 
+def test_mlpgan_comparison_trains_chapter_2s_networks_at_each_batch_size(monkeypatch):
+    """The mlpgan recipes build the fully connected pair of chapter 2 and scale the steps with the batch."""
+    from gantutor.book import recipes
+
+    seen = []
+    real_train_gan = gt.train_gan
+    monkeypatch.setattr("gantutor.gan.train_gan", lambda *a, **kw: seen.append((a, kw)) or real_train_gan(*a, **kw))
+    spec = recipes.COMPARISONS["mlpgan"]
+    for variant, batch in (("batch128", 128), ("batch32", 32)):
+        hist, G = recipes.train_one(spec["shared"], spec["variants"][variant], 1, 0, torch.zeros(256, 1, 28, 28) - 1,
+                                    "cpu")
+        (G_arg, D_arg, batches), kw = seen[-1]
+        assert isinstance(G, gt.MLPGenerator) and isinstance(D_arg, gt.MLPDiscriminator) and G_arg is G
+        assert batches.batch_size == batch and kw["steps"] == 128 // batch and kw["ema"] == 0.999
+        assert len(hist.d_loss) == 128 // batch
+
+
 def test_flow_reference_run_scores_the_unconditional_and_the_guided_model(tmp_path, mnist_root, monkeypatch):
     from gantutor.book import reference
 

@@ -130,7 +130,12 @@ def test_plots_run(tmp_path):
     hist = gt.train_gan(G, D, gt.TensorBatches(torch.zeros(32, 1, 28, 28), batch_size=8), steps=4, snapshots=2,
                         progress="off")
     gt.plot_gan_history(hist)
-    gt.plot_snapshots(hist)
+    fig = gt.plot_snapshots(hist)
+    assert len([ax for ax in fig.axes if ax.get_title()]) == 2            # initial and final snapshot, one row
+    fig = gt.plot_snapshots(gt.train_gan(G, D, gt.TensorBatches(torch.zeros(32, 1, 28, 28), batch_size=8), steps=6,
+                                         snapshots=7, progress="off"), per_row=4)
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == 7 and len(fig.axes) == 8 and titled[-1].get_title() == "step 6"   # 2 rows of 4, one blank
     rows = gt.show_image_rows({"first": hist.snapshots[0][:4], "last": hist.snapshots[-1][:4]})
     assert [t.get_text() for t in rows.get_yticklabels()] == ["first", "last"]
     assert [round(y) for y in rows.get_yticks()] == [16, 46]              # row centres: 2 + 30 i + 14

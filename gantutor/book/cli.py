@@ -475,12 +475,13 @@ def add_record_commands(sub) -> None:
                                    "the average and the last weights with the book's protocol, and write "
                                    "results/<device>/recipes_NAME.json.")
     c.add_argument("name", help="dcgan (transposed against resize upsampling), dcgan-sn (spectrally normalised "
-                                "discriminators), dcgan-rates (rates, batch, average) or dcgan-small-batch")
+                                "discriminators), dcgan-rates (rates, batch, average), dcgan-small-batch, or mlpgan "
+                                "(chapter 2's fully connected GAN by batch size; run it with --steps 6000)")
     c.add_argument("--variants", default=None, help="comma-separated variants of the comparison (default: all)")
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per variant (default 3)")
     c.add_argument("--first-seed", type=int, default=0,
                    help="start the seeds here (seeds F..F+N-1), to add seeds to an earlier record's (default 0)")
-    c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu chapter's)")
+    c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu DCGAN chapter's)")
     c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
     c.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     c.set_defaults(func=cmd_recipes)

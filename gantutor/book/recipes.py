@@ -20,6 +20,8 @@ import torch
 
 #: Chapter 7's unconditional DCGAN: the settings most comparisons start from.
 CHAPTER_RECIPE = {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"}
+#: Chapter 2's fully connected GAN (its learning rate and Adam's betas are train_gan's defaults), with a weight average.
+MLP_CHAPTER_RECIPE = {"family": "mlp", "batch_size": 128, "lr": 2e-4, "ema": 0.999}
 #: comparison -> the settings every variant shares, and what each variant changes.
 COMPARISONS = {
     "dcgan": {
@@ -45,6 +47,14 @@ COMPARISONS = {
         "shared": CHAPTER_RECIPE,
         "variants": {"batch32": {"batch_size": 32, "step_scale": 4}, "batch16": {"batch_size": 16, "step_scale": 8}},
     },
+    # Chapter 2's fully connected GAN (run with --steps 6000, its step count): the chapter's batch of 128 and smaller
+    # batches for proportionally more steps, each scored with the last weights (the chapter's samples) and with an
+    # average of the generator's weights.
+    "mlpgan": {
+        "shared": MLP_CHAPTER_RECIPE,
+        "variants": {"batch128": {}, "batch64": {"batch_size": 64, "step_scale": 2},
+                     "batch32": {"batch_size": 32, "step_scale": 4}},
+    },
 }
 #: Samples scored per run (the evaluation chapter's protocol).
 EVAL_SAMPLES = 10_000
@@ -55,26 +65,35 @@ SNAPSHOTS = 7
 
 
 def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, device):
-    """One DCGAN run of the chapter's recipe with ``variant``'s changes (``upsample``; ``spectral_norm``: the
+    """One run of a chapter's GAN recipe with ``variant``'s changes (``upsample``; ``spectral_norm``: the
     discriminator spectrally normalised, without batch norm; ``loss``; ``lr`` and ``lr_d``: the generator's and the
     discriminator's rates; ``batch_size``; ``step_scale``: that many times ``steps``; ``ema``); returns (history,
     last-weights generator)."""
     from ..data import TensorBatches
     from ..gan import train_gan
-    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator, spectral_normalize
     from ..profile import seed_everything
 
     settings = {**shared, **variant}
     seed_everything(seed)
-    G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"]).to(device)
-    D = DCGANDiscriminator(width=settings["width"], batchnorm=not settings.get("spectral_norm", False))
-    D = (spectral_normalize(D) if settings.get("spectral_norm") else D).to(device)
+    G, D = (network.to(device) for network in build_networks(settings))
     fixed_noise = torch.randn(64, G.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
     hist = train_gan(G, D, TensorBatches(train_images, batch_size=settings["batch_size"], seed=seed),
                      steps=steps * settings.get("step_scale", 1), fixed_noise=fixed_noise, snapshots=SNAPSHOTS,
                      seed=seed, ema=settings["ema"], lr=settings["lr"], lr_d=settings.get("lr_d"),
                      loss=settings.get("loss", "non-saturating"), progress="off")
     return hist, G
+
+
+def build_networks(settings: dict):
+    """(generator, discriminator) of a recipe: chapter 2's fully connected pair (``family`` "mlp") or a DCGAN."""
+    from ..models.dcgan import DCGANDiscriminator, DCGANGenerator, spectral_normalize
+    from ..models.mlp import MLPDiscriminator, MLPGenerator
+
+    if settings.get("family") == "mlp":
+        return MLPGenerator(latent_dim=100), MLPDiscriminator()
+    G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"])
+    D = DCGANDiscriminator(width=settings["width"], batchnorm=not settings.get("spectral_norm", False))
+    return G, (spectral_normalize(D) if settings.get("spectral_norm") else D)
 
 
 def summarise(runs: list[dict]) -> dict:
