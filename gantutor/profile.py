@@ -208,6 +208,12 @@ def get_device(name: str | None = None) -> torch.device:
     return device
 
 
+def cpu_capability() -> str:
+    """The widest vector instructions PyTorch's CPU kernels use on this machine ("AVX2", "AVX512", ...): two CPUs with
+    the same core count can differ by two to three times in a chapter's run time by this alone."""
+    return torch.backends.cpu.get_cpu_capability()
+
+
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and PyTorch (all devices) and return a CPU ``torch.Generator`` seeded the same way."""
     if not isinstance(seed, int) or seed < 0:

@@ -69,6 +69,16 @@ def test_describe_environment_line():
     assert torch.__version__ in line
 
 
+def test_records_name_the_cpu_vector_instructions():
+    """Reference, recipe and bench records say which vector instructions the CPU kernels use (AVX2, AVX512, ...)."""
+    from gantutor.book import bench, reference
+
+    capability = gt.profile.cpu_capability()
+    assert capability and capability == torch.backends.cpu.get_cpu_capability()
+    assert reference.machine(torch.device("cpu"))["cpu_capability"] == capability
+    assert bench.environment(torch.device("cpu"))["cpu_capability"] == capability
+
+
 def test_text_glues_without_quotes():
     from IPython.core.formatters import format_display_data
     bundle, _ = format_display_data(gt.Text("cpu"))

@@ -260,10 +260,12 @@ def environment(device: torch.device) -> dict:
     import torchvision
 
     from .. import __version__, allocator
+    from ..profile import cpu_capability
 
     info = {"device": str(device), "torch": torch.__version__, "torchvision": torchvision.__version__,
             "gantutor": __version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine(), "allocator": allocator.state}
+            "cpu": platform.processor() or platform.machine(), "cpu_capability": cpu_capability(),
+            "allocator": allocator.state}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
     return info

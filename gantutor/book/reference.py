@@ -205,11 +205,13 @@ def real_features_and_floor(n: int = EVAL_SAMPLES):
 
 
 def machine(device) -> dict:
-    """Where a record's numbers were measured: device, CPU, threads and versions."""
+    """Where a record's numbers were measured: device, CPU and its vector instructions, threads and versions."""
     from .. import __version__
+    from ..profile import cpu_capability
 
     return {"device": str(device), "cpu": platform.processor() or platform.machine(),
-            "threads": torch.get_num_threads(), "torch": torch.__version__, "gantutor": __version__}
+            "cpu_capability": cpu_capability(), "threads": torch.get_num_threads(), "torch": torch.__version__,
+            "gantutor": __version__}
 
 
 def score(G, model: str, device) -> dict:
