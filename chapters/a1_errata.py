@@ -184,8 +184,8 @@ ns = run(src, supplied, cwd=tmp)
 # **Error 3: the order of the backward passes.** `g_loss.backward()` frees the graph through the generator; `d_loss`
 # was computed from the same `fake_images` *with* that graph, so `d_loss.backward()` must traverse it a second time.
 # The error message suggests `retain_graph=True`; that only leads to a fourth error, because `optimizer_G.step()` has
-# meanwhile changed the generator's weights in place ({doc}`02_first_gan` shows it). The real fix is the one the
-# article's own text describes: the discriminator's loss must not reach the generator — detach the fakes.
+# meanwhile changed the generator's weights in place ({doc}`02_first_gan` shows it). The real fix: the
+# discriminator's loss must not reach the generator — detach the fakes when computing it.
 
 # %% tags=["nbval-check-output"]
 src = fix(src, "criterion(discriminator(fake_images), fake_labels)",
@@ -269,9 +269,9 @@ glue("a4_000_images", n_images, display=False)
 # (erratum-001-2)=
 # :::{dropdown} E001.2 — what came before
 # 「在这之前，机器学习主要依赖于监督学习和强化学习」 ("before this, machine learning relied
-# mainly on supervised and reinforcement learning"). Unsupervised learning and generative models are decades older
-# than GANs: mixture models fitted by EM (Dempster, Laird & Rubin, 1977), hidden Markov models, Boltzmann machines
-# (1985), and the VAE (2013).
+# mainly on supervised and reinforcement learning"). Unsupervised learning and generative models long predate GANs:
+# mixture models fitted by EM (Dempster, Laird & Rubin, 1977), hidden Markov models and Boltzmann machines (1985) are
+# decades older, and the VAE (2013) came a few months before them.
 # :::
 #
 # (erratum-001-3)=
@@ -304,7 +304,8 @@ glue("a4_000_images", n_images, display=False)
 # Among adversarial training's advantages: 「可解释性：生成式AI的生成过程是可解释的」
 # ("interpretability: the generation process is interpretable"). A GAN's generator is an unconstrained deep network
 # mapping noise to images; understanding what its latent directions do is a research field of its own (e.g. Bau et
-# al., *GAN Dissection*, ICLR 2019), and the article itself lists transparency as an open problem a few paragraphs
+# al., *GAN Dissection*, ICLR 2019), and the article itself calls transparency and interpretability
+# 「一个重要的研究方向」 ("an important research direction") in its section 对比其他机器学习模型, several sections
 # earlier.
 # :::
 #
@@ -358,6 +359,51 @@ glue("a4_000_images", n_images, display=False)
 # {doc}`15_challenges` runs the simplest test for it on the book's GANs (the memorisation check). The training method
 # that bounds such a leak provably is differentially private training (Abadi et al., 2016), which the answer does not
 # mention; without a bound of that kind, none of the methods it names "guarantees" privacy.
+# :::
+#
+# (erratum-001-11)=
+# :::{dropdown} E001.11 — "diversity" as an advantage of adversarial training
+# The section 对抗训练的优势 ("advantages of adversarial training") lists
+# 「多样性：生成式AI能够生成多样化、高质量的数据」 ("diversity: generative AI can generate diverse, high-quality data").
+# Diversity is what adversarial training is known to *lose*: the generator is rewarded only for fooling the current
+# discriminator, not for covering every mode of the data, and {term}`mode collapse` (模式崩溃) is the best-known GAN failure
+# (Goodfellow, *NIPS 2016 Tutorial: Generative Adversarial Networks*, 2016, §5.1.1). {doc}`06_gan_variants` counts the
+# modes a GAN covers on a ring and a grid of Gaussians and shows it missing some; the likelihood-trained families
+# (VAEs, diffusion) cover them by construction of their objective.
+# :::
+#
+# (erratum-001-12)=
+# :::{dropdown} E001.12 — what "hallucination" means
+# FAQ 4 answers whether generated data are always real with
+# 「在某些情况下，生成式AI可能会生成与真实数据相似但不真实的数据，这被称为幻觉（hallucination）」 ("in some cases
+# generative AI may generate data that resemble real data but are not real; this is called hallucination"). Data that
+# resemble the training data without being copies of it are what a generative model is *for* — every sample in this
+# book is one. Hallucination (幻觉) names output that is unfaithful to a source or factually false, such as a summary
+# stating what its document does not say (Maynez et al., *On Faithfulness and Factuality in Abstractive
+# Summarization*, ACL 2020; Ji et al., *Survey of Hallucination in Natural Language Generation*, ACM Computing
+# Surveys, 2023).
+# :::
+#
+# (erratum-001-13)=
+# :::{dropdown} E001.13 — the discriminator is not a density estimator
+# The section 数学模型和公式 says 「在数学上，我们可以将生成器和判别器视为两个概率分布的估计器」 ("mathematically,
+# the generator and the discriminator can be seen as estimators of two probability distributions"). Only the
+# generator defines a distribution, $p_g$, and an implicit one: it can be sampled but its density cannot be evaluated
+# (Mohamed & Lakshminarayanan, *Learning in Implicit Generative Models*, 2016). The discriminator estimates a *class*
+# probability, the chance that a given sample is real; at its optimum
+# $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$ (Goodfellow et al., 2014, Proposition 1;
+# {doc}`03_gan_objective` checks it numerically). The section 核心算法原理 ("core algorithm") twice says that 「判别器的损失函数通常是基于生成器的输出」
+# ("the discriminator's loss is usually based on the generator's output"); it is based on real images as much as on
+# generated ones: $-\mathbb E_x \log D(x) - \mathbb E_z \log(1 - D(G(z)))$.
+# :::
+#
+# (erratum-001-14)=
+# :::{dropdown} E001.14 — cross-modal generation is not a future trend
+# Under 未来发展趋势 ("future trends"): 「生成式AI不仅能够生成图像、音频和文本，还将能够实现跨模态的生成，如图像到音频、
+# 图像到文本等」 ("generative AI will also be able to generate across modalities, such as image to audio and image to
+# text"). Image-to-text generation (captioning) was published years earlier (Vinyals et al., *Show and Tell*, CVPR
+# 2015), and text-to-image generation with GANs a year later (Reed et al., *Generative Adversarial Text to Image
+# Synthesis*, ICML 2016) — both before the most recent work the article itself cites (2020).
 # :::
 #
 # ## Article 002 — 《生成式 AI：数据集的未来》 ("Generative AI: the future of datasets")
@@ -571,9 +617,9 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 #
 # (erratum-003-4)=
 # :::{dropdown} E003.4 — the concept diagram
-# §2's chart draws 生成模型 → 深度学习 → 神经网络 → 生成式人工智能 ("generative model →
-# deep learning → neural network → generative AI"), as if generative models were a kind of deep learning. Generative
-# models are older and broader: naive Bayes, Gaussian mixtures and hidden Markov models are generative models without
+# §2's chart draws arrows 生成模型 → 深度学习 → 神经网络 ("generative model → deep learning
+# → neural network"), and from each of the three to 生成式人工智能 (generative AI). The chain reads as if deep learning
+# came out of generative models and generative AI needed all three. Generative models are older and broader: naive Bayes, Gaussian mixtures and hidden Markov models are generative models without
 # neural networks; deep generative models are the intersection. {doc}`01_what_is_generative_ai` fits a non-neural
 # generative model (a Gaussian per class) next to a discriminative one.
 # :::
@@ -598,11 +644,11 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # :::
 #
 # (erratum-004-3)=
-# :::{dropdown} E004.3 — GPT-3 and ChatGPT as Chinese achievements built like GANs
+# :::{dropdown} E004.3 — GPT-3 and ChatGPT as Chinese achievements
 # §1.2 lists 「GPT-3、ChatGPT等模型」 among
 # what 「中国的企业和研究机构开发了」 ("Chinese companies and institutes developed"). Both are OpenAI's (Brown et al.,
 # 2020; OpenAI, 2022) and both are autoregressive transformers trained by maximum likelihood (then fine-tuned), not
-# GANs. §1.4's 「谷歌的Inkblot」 ("Google's Inkblot") could not be found.
+# GANs, as §1.1's definition of generative AI (the interplay of a generator and a discriminator) would have them. §1.4's 「谷歌的Inkblot」 ("Google's Inkblot") could not be found.
 # :::
 #
 # (erratum-004-4)=
@@ -634,7 +680,10 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # $-\log(0.8) \approx -0.1506$, $-\log(0.4) \approx -0.3979$, $-\log(0.7) \approx -0.3567$. The signs are wrong
 # ($-\log p > 0$ for $p < 1$); the magnitudes mix bases (0.1054 and 0.3567 are natural logarithms, 0.2218 and 0.3979
 # base-10, 0.1506 neither); and one batch of five probabilities serves as both the generator's fakes and the
-# discriminator's mixed batch. {doc}`03_gan_objective` recomputes it term by term.
+# discriminator's mixed batch. Its averages do not even follow from its own terms: the five generator terms
+# average $-0.2465$, not 「$\approx -0.2123$」; the five discriminator terms average $-0.0014$, not
+# 「$\approx 0.0322$」; and $0.5 \cdot (-0.2123) = -0.1062$, not $-0.1026$. {doc}`03_gan_objective` recomputes it
+# term by term.
 # :::
 #
 # (erratum-004-8)=
