@@ -366,10 +366,11 @@ glue("a4_000_images", n_images, display=False)
 # The section 对抗训练的优势 ("advantages of adversarial training") lists
 # 「多样性：生成式AI能够生成多样化、高质量的数据」 ("diversity: generative AI can generate diverse, high-quality data").
 # Diversity is what adversarial training is known to *lose*: the generator is rewarded only for fooling the current
-# discriminator, not for covering every mode of the data, and {term}`mode collapse` (模式崩溃) is the best-known GAN failure
-# (Goodfellow, *NIPS 2016 Tutorial: Generative Adversarial Networks*, 2016, §5.1.1). {doc}`06_gan_variants` counts the
-# modes a GAN covers on a ring and a grid of Gaussians and shows it missing some; the likelihood-trained families
-# (VAEs, diffusion) cover them by construction of their objective.
+# discriminator, not for covering every mode of the data, and {term}`mode collapse` (模式崩溃) is the best-known
+# GAN failure (Goodfellow, *NIPS 2016 Tutorial: Generative Adversarial Networks*, 2016, §5.1.1).
+# {doc}`06_gan_variants` counts the modes GANs cover on a ring and a grid of Gaussians and finds modes missed; the
+# likelihood-trained families (VAEs, diffusion) are pushed to cover every mode by their objective, which punishes a
+# missed mode heavily.
 # :::
 #
 # (erratum-001-12)=
@@ -392,8 +393,8 @@ glue("a4_000_images", n_images, display=False)
 # (Mohamed & Lakshminarayanan, *Learning in Implicit Generative Models*, 2016). The discriminator estimates a *class*
 # probability, the chance that a given sample is real; at its optimum
 # $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$ (Goodfellow et al., 2014, Proposition 1;
-# {doc}`03_gan_objective` checks it numerically). The section 核心算法原理 ("core algorithm") twice says that 「判别器的损失函数通常是基于生成器的输出」
-# ("the discriminator's loss is usually based on the generator's output"); it is based on real images as much as on
+# {doc}`03_gan_objective` checks it numerically). The section 核心算法原理 ("core algorithm") twice says that
+# 「判别器的损失函数通常是基于生成器的输出」 ("the discriminator's loss is usually based on the generator's output"); it is based on real images as much as on
 # generated ones: $-\mathbb E_x \log D(x) - \mathbb E_z \log(1 - D(G(z)))$.
 # :::
 #
@@ -619,7 +620,8 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # :::{dropdown} E003.4 — the concept diagram
 # §2's chart draws arrows 生成模型 → 深度学习 → 神经网络 ("generative model → deep learning
 # → neural network"), and from each of the three to 生成式人工智能 (generative AI). The chain reads as if deep learning
-# came out of generative models and generative AI needed all three. Generative models are older and broader: naive Bayes, Gaussian mixtures and hidden Markov models are generative models without
+# came out of generative models and generative AI needed all three. Generative models are older and broader: naive
+# Bayes, Gaussian mixtures and hidden Markov models are generative models without
 # neural networks; deep generative models are the intersection. {doc}`01_what_is_generative_ai` fits a non-neural
 # generative model (a Gaussian per class) next to a discriminative one.
 # :::
@@ -648,7 +650,8 @@ ns3 = run(listing("a003_models.py") + "\nD = Discriminator()\nD(torch.rand(4, 1,
 # §1.2 lists 「GPT-3、ChatGPT等模型」 among
 # what 「中国的企业和研究机构开发了」 ("Chinese companies and institutes developed"). Both are OpenAI's (Brown et al.,
 # 2020; OpenAI, 2022) and both are autoregressive transformers trained by maximum likelihood (then fine-tuned), not
-# GANs, as §1.1's definition of generative AI (the interplay of a generator and a discriminator) would have them. §1.4's 「谷歌的Inkblot」 ("Google's Inkblot") could not be found.
+# GANs, as §1.1's definition of generative AI (the interplay of a generator and a discriminator) would have them.
+# §1.4's 「谷歌的Inkblot」 ("Google's Inkblot") could not be found.
 # :::
 #
 # (erratum-004-4)=
