@@ -481,7 +481,8 @@ def add_record_commands(sub) -> None:
     c.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per variant (default 3)")
     c.add_argument("--first-seed", type=int, default=0,
                    help="start the seeds here (seeds F..F+N-1), to add seeds to an earlier record's (default 0)")
-    c.add_argument("--steps", type=int, default=3000, help="training steps per run (default 3000, the cpu DCGAN chapter's)")
+    c.add_argument("--steps", type=int, default=3000,
+                   help="training steps per run (default 3000, the cpu DCGAN chapter's)")
     c.add_argument("--out", default=None, help="record path (default: results/<cpu|gpu>/recipes_NAME.json)")
     c.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when available)")
     c.set_defaults(func=cmd_recipes)
