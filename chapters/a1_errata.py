@@ -368,8 +368,8 @@ glue("a4_000_images", n_images, display=False)
 # Diversity is what adversarial training is known to *lose*: the generator is rewarded only for fooling the current
 # discriminator, not for covering every mode of the data, and {term}`mode collapse` (模式崩溃) is the best-known
 # GAN failure (Goodfellow, *NIPS 2016 Tutorial: Generative Adversarial Networks*, 2016, §5.1.1).
-# {doc}`06_gan_variants` counts the modes GANs cover on a ring and a grid of Gaussians and finds modes missed; the
-# likelihood-trained families (VAEs, diffusion) are pushed to cover every mode by their objective, which punishes a
+# {numref}`Chapter %s <ch-gan-variants>` counts the modes GANs cover on a ring and a grid of Gaussians and finds
+# modes missed; the likelihood-trained families (VAEs, diffusion) are pushed to cover every mode by their objective, which punishes a
 # missed mode heavily.
 # :::
 #
@@ -393,8 +393,8 @@ glue("a4_000_images", n_images, display=False)
 # (Mohamed & Lakshminarayanan, *Learning in Implicit Generative Models*, 2016). The discriminator estimates a *class*
 # probability, the chance that a given sample is real; at its optimum
 # $D^*(x) = p_\text{data}(x) / (p_\text{data}(x) + p_g(x))$ (Goodfellow et al., 2014, Proposition 1;
-# {doc}`03_gan_objective` checks it numerically). The section 核心算法原理 ("core algorithm") twice says that
-# 「判别器的损失函数通常是基于生成器的输出」 ("the discriminator's loss is usually based on the generator's output"); it is based on real images as much as on
+# checked numerically in {numref}`chapter %s <ch-gan-objective>`). The section 核心算法原理 ("core algorithm")
+# twice says that 「判别器的损失函数通常是基于生成器的输出」 ("the discriminator's loss is usually based on the generator's output"); it is based on real images as much as on
 # generated ones: $-\mathbb E_x \log D(x) - \mathbb E_z \log(1 - D(G(z)))$.
 # :::
 #
