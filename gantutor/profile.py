@@ -209,8 +209,8 @@ def get_device(name: str | None = None) -> torch.device:
 
 
 def cpu_capability() -> str:
-    """The widest vector instructions PyTorch's CPU kernels use on this machine ("AVX2", "AVX512", ...): two CPUs with
-    the same core count can differ by two to three times in a chapter's run time by this alone."""
+    """The widest vector instructions PyTorch's CPU kernels use on this machine ("AVX2", "AVX512", ...), recorded
+    beside CPU times: two 2-core machines have differed by two to three times in a chapter's run time."""
     return torch.backends.cpu.get_cpu_capability()
 
 

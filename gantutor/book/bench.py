@@ -257,14 +257,13 @@ class _Loop:
 
 
 def environment(device: torch.device) -> dict:
+    """The records' machine description (:func:`reference.machine`) with the bench's extras."""
     import torchvision
 
-    from .. import __version__, allocator
-    from ..profile import cpu_capability
+    from .. import allocator
+    from .reference import machine
 
-    info = {"device": str(device), "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "gantutor": __version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
-            "cpu": platform.processor() or platform.machine(), "cpu_capability": cpu_capability(),
+    info = {**machine(device), "torchvision": torchvision.__version__, "python": platform.python_version(),
             "allocator": allocator.state}
     if device.type == "cuda":
         info["gpu"] = torch.cuda.get_device_name(device)
