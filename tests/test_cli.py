@@ -418,3 +418,39 @@ def test_recipe_variants_can_be_chosen_and_unknown_ones_are_named(tmp_path, caps
     with pytest.raises(SystemExit):
         main(["recipes", "dcgan-sn", "--variants", "sn-lsgan", "--out", str(tmp_path / "r.json")])
     assert "choose from sn, sn-hinge" in capsys.readouterr().err
+
+
+def _recipe_record(path, runs, comparison="dcgan"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"comparison": comparison, "runs": runs}))
+
+
+def _run(variant, seed, weights, fid, seconds=10.0):
+    return {"variant": variant, "seed": seed, "weights": weights, "seconds": seconds, "fid_over_floor": fid,
+            "confident_rate": 0.5, "max_class_share": 0.2}
+
+
+def test_recipe_table_combines_records_and_gives_mean_and_sd_over_seeds(tmp_path, monkeypatch):
+    from gantutor.book import recipes
+
+    monkeypatch.chdir(tmp_path)
+    _recipe_record(tmp_path / "results/cpu/a.json", [_run("b32", 0, "ema", 40.0, 10.0), _run("b128", 0, "ema", 80.0)])
+    _recipe_record(tmp_path / "results/cpu/b.json", [_run("b32", 1, "ema", 44.0, 30.0), _run("b32", 2, "ema", 48.0, 20.0)],
+                   comparison="other")
+    runs, records = recipes.load_runs("cpu/a.json", "cpu/b.json")
+    assert len(runs) == 4 and len(records) == 2
+    table = recipes.summary_table(runs, {"b128": "batch 128", "b32": "batch 32"}).splitlines()
+    assert table[2] == "| batch 128 | average (EMA) | 1 | 80.0 | 50.0% | 20.0% | 10 |"
+    assert table[3] == "| batch 32 | average (EMA) | 3 | 44.0 ± 4.0 | 50.0% ± 0.0% | 20.0% ± 0.0% | 20 |"
+
+
+def test_recipe_table_refuses_a_run_twice_and_a_variant_without_a_label(tmp_path, monkeypatch):
+    from gantutor.book import recipes
+
+    monkeypatch.chdir(tmp_path)
+    _recipe_record(tmp_path / "results/cpu/a.json", [_run("b32", 0, "ema", 40.0)])
+    with pytest.raises(ValueError, match=r"\('b32', 0, 'ema'\) is in both cpu/a.json and cpu/a.json"):
+        recipes.load_runs("cpu/a.json", "cpu/a.json")
+    runs, _ = recipes.load_runs("cpu/a.json")
+    with pytest.raises(ValueError, match="No label for the variants b32; pass one for each in labels"):
+        recipes.summary_table(runs, {"b128": "batch 128"})

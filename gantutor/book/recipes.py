@@ -153,3 +153,43 @@ def run(name: str, seeds: int, steps: int, out: Path, device=None, log=print, co
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
     return record
+
+
+def load_runs(*paths) -> tuple[list[dict], list[dict]]:
+    """The runs of several recipe records (comparisons of one chapter's model, and seeds added to one later with
+    ``--first-seed``) and the records themselves, for :func:`summary_table`. A run (variant, seed, weights) found in
+    two records is refused: the table would count it twice."""
+    from . import find_results
+
+    records = [json.loads(find_results(path).read_text()) for path in paths]
+    runs, seen = [], {}
+    for path, record in zip(paths, records):
+        for run in record["runs"]:
+            key = (run["variant"], run["seed"], run["weights"])
+            if key in seen:
+                raise ValueError(f"The run {key} is in both {seen[key]} and {path}; name each record once, or "
+                                 f"records with different seeds.")
+            seen[key] = path
+            runs.append(run)
+    return runs, records
+
+
+def summary_table(runs: list[dict], labels: dict) -> str:
+    """A markdown table of recipe runs: one row per variant (named by ``labels``, in its order) and weight set, with
+    the number of seeds, mean ± sd of each measure over them, and the median seconds per run."""
+    missing = sorted({run["variant"] for run in runs} - set(labels))
+    if missing:
+        raise ValueError(f"No label for the variants {', '.join(missing)}; pass one for each in labels.")
+    summary = summarise(runs)
+    rows = []
+    for variant, label in labels.items():
+        for weights, cell in summary.get(variant, {}).items():
+            seconds = [run["seconds"] for run in runs if run["variant"] == variant and run["weights"] == weights]
+            n_seeds = len(seconds)
+            measures = " | ".join(f"{cell[m][0]:{f}} ± {cell[m][1]:{f}}" if n_seeds > 1 else f"{cell[m][0]:{f}}"
+                                  for m, f in (("fid_over_floor", ".1f"), ("confident_rate", ".1%"),
+                                               ("max_class_share", ".1%")))
+            rows.append(f"| {label} | {'average (EMA)' if weights == 'ema' else 'last'} | {n_seeds} | {measures} | "
+                        f"{torch.tensor(seconds).median().item():.0f} |")
+    return ("| recipe | weights | seeds | FID / floor | confident | largest class | seconds per run (median) |\n"
+            "|---|---|---|---|---|---|---|\n" + "\n".join(rows))
