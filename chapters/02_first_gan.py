@@ -11,7 +11,7 @@
 # :class: tip
 # The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`**: {glue:text}`gan_steps:,.0f`
 # training steps in {glue:text}`train_seconds:.0f` s, {run}`seconds` s for the whole notebook. On a
-# laptop CPU the `cpu` profile takes minutes; with a GPU, the `gpu` profile trains longer and gives sharper digits.
+# laptop CPU the `cpu` profile takes minutes; with a GPU, the `gpu` profile trains five times longer.
 # :::
 
 # %%
@@ -310,11 +310,11 @@ glue("ema_decay", EMA, display=False)
 #
 # ### Samples over training
 
-# %% mystnb={"figure": {"caption": "The same 16 noise vectors decoded by the weight average of $G$ at evenly spaced steps, from before training (first panel) to the end (last panel).\nAt step 0 every output is grey noise. By the first snapshot after it there are dark backgrounds and strokes, most of\nthem 1s; the other digits appear over the next snapshots. In the last three snapshots most noise vectors keep\ntheir digit and only the strokes change: the average moves slowly.", "name": "fig-ch2-2"}}
+# %% mystnb={"figure": {"caption": "The same 16 noise vectors decoded by the weight average of $G$ at evenly spaced steps, from before training (first panel) to the end (last panel).\nAt step 0 every output is grey noise. By the first snapshot after it there are dark backgrounds and strokes: 1s are\nthe most common, with a few 0s and 9s, and the other digits appear over the next snapshots. In the last three snapshots most noise vectors keep\ntheir digit and only the strokes change: the average moves slowly.", "name": "fig-ch2-2"}}
 gt.plot_snapshots(history, n=16, nrow=4)
 plt.show()
 
-# %% mystnb={"figure": {"caption": "Sixty-four samples from the weight average of the trained generator. Most are recognisable digits and all ten\ndigits appear, with 1s, 7s and 9s the most common; some strokes are smudged or broken, and a few samples are no\ndigit at all. A fully connected generator has no notion that neighbouring pixels are related; the convolutional\nDCGAN of the chapter *Convolutional and conditional GANs* builds that in.", "name": "fig-ch2-3"}}
+# %% mystnb={"figure": {"caption": "Sixty-four samples from the weight average of the trained generator. Most are recognisable digits and nearly every digit\nappears (2s are rare), 1s and 7s most often; some strokes are smudged or broken, and a few samples are no digit\nat all. A fully connected generator has no notion that neighbouring pixels are related; the convolutional\nDCGAN of the chapter *Convolutional and conditional GANs* builds that in.", "name": "fig-ch2-3"}}
 gt.show_images(history.snapshots[-1], nrow=8, title=f"G(z) after {STEPS} steps, 64 fixed noise vectors")
 plt.show()
 
@@ -358,7 +358,7 @@ gt.book.metric("mlpgan.max_class_share", scores["largest class share"])
 # {glue:text}`real_confident:.0%`), and the most common digit (the {glue:text}`mlp_top_digit`) takes
 # {glue:text}`mlp_max_share:.0%` of the samples, where a balanced generator would give each digit about 10%. FID
 # is {glue:text}`mlp_fid_ratio:.0f` times the floor. Counting digits on a grid of 64 is not enough to judge a
-# generator: these two numbers, over thousands of samples, are what the later chapters compare.
+# generator: these numbers, over thousands of samples, are what the later chapters compare.
 
 # %% [markdown]
 # ### Which recipe wins
@@ -366,8 +366,9 @@ gt.book.metric("mlpgan.max_class_share", scores["largest class share"])
 # Two choices of this chapter's recipe are not article 000's: the batch of 32 and the weight average. Both come from
 # a comparison that trains the same networks on the same number of images, {glue:text}`rc_images:,.0f`, in batches
 # of 128, 64 and 32 (so with one, two and four times the updates), and scores each run twice, with the last weights
-# and with the average, on the protocol above (10,000 samples, FID over the book's floor). It is one recorded
-# command; seeds 1 and 2 of the winner were added later by a second one. The cell reads both records.
+# and with the average, on the protocol above (10,000 samples, FID over the book's floor): one seed of each batch
+# size, three of batch 32. The runs come from two recorded commands (the second adds seeds 1 and 2 of batch 32);
+# the cell reads both records and prints their commands.
 
 # %%
 from IPython.display import Markdown, display
@@ -400,15 +401,15 @@ glue("rc_time_ratio", recipe_summary["batch32"]["ema"]["seconds"][0] / recipe_su
 # {glue:text}`rc_batch128_ema_max_class_share:.0%` of its samples into one class; at batch 32 it brings FID down to
 # {glue:text}`rc_batch32_ema_fid_over_floor:.0f` ± {glue:text}`rc_batch32_ema_fid_over_floor_sd:.0f` times the floor
 # over three seeds, with {glue:text}`rc_batch32_ema_confident_rate:.0%` of the samples confidently classified.
-# This chapter's run is the first seed of that row, so its numbers above and the row's first seed are
-# the same training run. Small batches cost time, not data: in the record, four times the steps took
-# {glue:text}`rc_time_ratio:.1f` times as long, because a step of 32 images costs more than a quarter of a step of
-# 128 (the record's seconds come from a slower 2-core CPU than the one this page ran on).
+# This chapter's run repeats that row's first seed and reproduces its scores exactly. Small batches cost time, not
+# data: in the records, four times the steps took {glue:text}`rc_time_ratio:.1f` times as long (median run times),
+# because a step of 32 images costs more than a quarter of a step of 128. The records' seconds were measured on a
+# slower 2-core CPU (without AVX-512) than this page's run.
 
 # %% [markdown]
 # ### Reading the curves
 
-# %% mystnb={"figure": {"caption": "Left: the two losses (moving averages). Right: the mean probability $D$ assigns to real and to generated images.\nDashed lines mark the values of the game's ideal end point.", "name": "fig-ch2-4"}}
+# %% mystnb={"figure": {"caption": "Left: the two losses (moving averages). Right: the mean probability $D$ assigns to real and to generated images.\nDashed lines mark the ideal end point: $L_D = 2 \\log 2$ (left; $L_G$'s ideal, $\\log 2 \\approx 0.69$, is not drawn) and $D = 1/2$ (right).", "name": "fig-ch2-4"}}
 gt.plot_gan_history(history)
 plt.show()
 tail = history.tail_means(0.1)
@@ -437,7 +438,7 @@ for key, value in tail.items():
 #   somewhat ahead; what matters is that the gap does not close to $D(x) \approx 1$, $D(G(z)) \approx 0$ for good.
 # * **Early imbalance is normal.** In the first steps $D$ learns much faster than $G$ (telling noise from digits is
 #   easy), so $D(G(z))$ drops and $L_G$ rises; in this run $D$ stays well ahead for the first few thousand steps,
-#   then $G$ catches up, and for the second half of the run the curves drift only slowly towards each other.
+#   then $G$ narrows the gap, and for the second half of the run the curves drift only slowly towards each other.
 #
 # Curves alone cannot say whether the samples are good — the evaluation chapter measures that.
 #
@@ -508,12 +509,13 @@ for loss_name, (g, h) in demo.items():
 glue("demo_steps", P.demo_steps, display=False)
 
 # %% [markdown]
-# Over the last tenth of the run the minimax generator's
-# samples get $D(G(z)) \approx$ {glue:text}`demo_end_minimax:.1e` — apart from brief spikes the discriminator keeps
-# winning, and the generator, starved of gradient, stays a blob — while the non-saturating generator's get {glue:text}`demo_end_non_saturating:.1e`:
-# its gradient has not vanished. Two hundred steps are far too few to form digits either way, and in both grids
-# every noise vector gives nearly the same image (an early collapse that the full run above grows out of); the
-# difference this experiment shows is in the curves, not yet in the samples. The minimax loss **saturates** (饱和) exactly when the generator is worst and most needs
+# For the first few dozen steps both generators improve alike: Adam divides each update by the gradient's running
+# size, which hides how small the minimax gradient is. Then the minimax generator's $D(G(z))$ collapses by orders of
+# magnitude and, apart from brief spikes, stays there: over the last tenth of the run its samples get
+# $D(G(z)) \approx$ {glue:text}`demo_end_minimax:.1e` on average, while the non-saturating generator's get
+# {glue:text}`demo_end_non_saturating:.1e`. Two hundred steps are far too few to form digits either way, and in both
+# grids every noise vector gives nearly the same image; the difference this experiment shows is in the curves, not
+# yet in the samples. The minimax loss **saturates** (饱和) exactly when the generator is worst and most needs
 # to learn; the original paper already recommends the non-saturating loss, and this book uses it by default.
 #
 # ## Did it just copy the training set?
@@ -521,7 +523,7 @@ glue("demo_steps", P.demo_steps, display=False)
 # A generator that memorised training images would also produce sharp digits. For eight samples, here is the
 # closest training image (Euclidean distance in pixel space):
 
-# %% mystnb={"figure": {"caption": "Top: eight generated digits. Bottom: the training image closest to each. Look at whether the pairs are the same\nimage or merely the same digit: different slant, thickness and shape mean the generator has produced new\ndigits rather than copies.", "name": "fig-ch2-6"}}
+# %% mystnb={"figure": {"caption": "Top: eight generated digits. Bottom: the training image closest to each. Look at whether the pairs are the same\nimage or merely the same digit: different slant, thickness and shape mean the generator has produced new\ndigits rather than copies. Simple strokes such as 1s have close neighbours among 60,000 images, so they match\nalmost exactly; a pair of different digits shows how crude pixel distance is.", "name": "fig-ch2-6"}}
 samples = gt.sample(G_avg, 8, seed=SEED + 1)
 flat_train = data.images.view(len(data), -1).cpu()
 nearest = torch.cdist(samples.view(8, -1), flat_train).argmin(1)
