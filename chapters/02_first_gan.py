@@ -404,7 +404,7 @@ glue("rc_time_ratio", recipe_summary["batch32"]["ema"]["seconds"][0] / recipe_su
 # This chapter's run repeats that row's first seed and reproduces its scores exactly. Small batches cost time, not
 # data: in the records, four times the steps took {glue:text}`rc_time_ratio:.1f` times as long (median run times),
 # because a step of 32 images costs more than a quarter of a step of 128. The records' seconds were measured on a
-# slower 2-core CPU (without AVX-512) than this page's run.
+# slower 2-core CPU than this page's run.
 
 # %% [markdown]
 # ### Reading the curves

@@ -435,8 +435,8 @@ def test_recipe_table_combines_records_and_gives_mean_and_sd_over_seeds(tmp_path
 
     monkeypatch.chdir(tmp_path)
     _recipe_record(tmp_path / "results/cpu/a.json", [_run("b32", 0, "ema", 40.0, 10.0), _run("b128", 0, "ema", 80.0)])
-    _recipe_record(tmp_path / "results/cpu/b.json", [_run("b32", 1, "ema", 44.0, 30.0), _run("b32", 2, "ema", 48.0, 20.0)],
-                   comparison="other")
+    _recipe_record(tmp_path / "results/cpu/b.json",
+                   [_run("b32", 1, "ema", 44.0, 30.0), _run("b32", 2, "ema", 48.0, 20.0)], comparison="other")
     runs, records = recipes.load_runs("cpu/a.json", "cpu/b.json")
     assert len(runs) == 4 and len(records) == 2
     table = recipes.summary_table(runs, {"b128": "batch 128", "b32": "batch 32"}).splitlines()
