@@ -187,8 +187,8 @@ print(f"parameters (width {W}): G {gt.count_parameters(G_resize):,}")
 # (Yazıcı et al., 2019): `gt.train_gan(..., ema=0.99)` keeps it beside the trained weights, and both are scored.
 # The unconditional DCGAN trains with small batches of {glue:text}`dcgan_batch` images for twice the steps of DCGAN's
 # usual batch of 128: half the images, twice the updates. The recipe comparison below shows why small batches, and
-# why not more steps here: on a 2-core CPU a step of 32 images costs more than a quarter of a step of 128, and the
-# comparison's four times the steps would not fit this chapter's ten minutes.
+# why not more steps here: twice this run's steps would take twice its training time, which with the conditional
+# GAN and the scoring would not fit this chapter's ten minutes on a 2-core CPU.
 
 # %%
 SEED = 0
@@ -325,8 +325,7 @@ glue("rc_cost", summary["resize"]["ema"]["seconds"][0] / summary["transposed"]["
 # {glue:text}`rc_batch32_ema_confident_rate:.0%` of its digits confidently classified; the three seeds' spreads do
 # not overlap those of batch 128. The gain needs all four times the updates: this chapter's run above, batch 32 for
 # half of that row's steps (half the images), scores {glue:text}`mnist_fid_ratio:.0f` times the floor, about as good as
-# batch 128 with all the images, in less time ({glue:text}`mnist_seconds:.0f` s of training against an average
-# {glue:text}`rc_resize_ema_seconds:.0f` s for the batch-128 runs). The full row costs more than this chapter's ten
+# batch 128 with all the images, in {glue:text}`mnist_seconds:.0f` s of training. The full row costs more than this chapter's ten
 # minutes allow on a 2-core CPU; the reference run at the end of the chapter uses it. What did not win, at this budget and with one seed each: two time-scale rates
 # ({glue:text}`rc_ttur_ema_fid_over_floor:.0f`), the slower average ({glue:text}`rc_ema999_ema_fid_over_floor:.0f`
 # with the average, {glue:text}`rc_ema999_last_fid_over_floor:.0f` with the last weights: after a few thousand steps
