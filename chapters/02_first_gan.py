@@ -402,7 +402,7 @@ glue("rc_time_ratio", recipe_summary["batch32"]["ema"]["seconds"][0] / recipe_su
 # {glue:text}`rc_batch32_ema_fid_over_floor:.0f` ± {glue:text}`rc_batch32_ema_fid_over_floor_sd:.0f` times the floor
 # over three seeds, with {glue:text}`rc_batch32_ema_confident_rate:.0%` of the samples confidently classified.
 # This chapter's run repeats that row's first seed and reproduces its scores exactly. Small batches cost time, not
-# data: in the records, four times the steps took {glue:text}`rc_time_ratio:.1f` times as long (median run times),
+# data: in the records, four times the steps took {glue:text}`rc_time_ratio:.1f` times as long (mean run times),
 # because a step of 32 images costs more than a quarter of a step of 128. The records' seconds were measured on a
 # slower 2-core CPU than this page's run.
 

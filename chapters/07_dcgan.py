@@ -495,8 +495,8 @@ plt.tight_layout(); plt.show()
 #   upsample 7 → 14 → 28 and mirror it in the discriminator — check shapes by running the layers, not by eye.
 # * DCGAN's recipe: convolutions, BatchNorm, ReLU/LeakyReLU, $\mathcal{N}(0, 0.02)$ initialisation, Adam 2e-4 with
 #   $\beta_1 = 0.5$.
-# * Upsampling by resize-convolution (nearest-neighbour, then a 3 × 3 convolution) instead of transposed
-#   convolutions beat transposed convolutions (mean over seeds) at {glue:text}`rc_cost:.1f` times the cost per run;
+# * Upsampling by resize-convolution (nearest-neighbour, then a 3 × 3 convolution) beat DCGAN's transposed
+#   convolutions (mean over seeds) at {glue:text}`rc_cost:.1f` times the cost per run;
 #   sampling from the average of the generator's weights helped the resize-convolution generator and not the
 #   transposed one. Spending the same images in batches of 32 instead of 128 improved the resize-convolution
 #   generator further, more than two time-scale rates, a slower average or spectral normalisation; half the images in batches of 32 only
