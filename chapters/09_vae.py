@@ -53,7 +53,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import vae as V
@@ -64,6 +63,9 @@ P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
 SEED = 0
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # ## The data: binarised afresh every time
@@ -220,8 +222,8 @@ ref = {k.removeprefix("vae_reference."): v for k, v in ref_record["metrics"].ite
 ref_epochs = ref_record["steps"] * ref_record["recipe"]["batch_size"] / len(train)
 rows = [("This book, VAE (k = 1)", f"{epochs:.0f}", f"{-elbo_test['bound']:.2f}", f"{nll.mean():.2f} ± {se:.2f}",
          f"{n_active}"),
-        ("This book, VAE (k = 1), reference run*", f"{ref_epochs:.0f}", f"{ref['test_elbo_nats']:.2f}*",
-         f"{ref['nll_nats']:.2f} ± {ref['nll_se']:.2f}*", f"{V.active_units(ref_model.to(device), x_test)[0]}")]
+        (f"This book, IWAE (k = {ref_record['recipe'].get('k', 1)}), reference run*", f"{ref_epochs:.0f}",
+         f"{ref['test_elbo_nats']:.2f}*", f"{ref['nll_nats']:.2f} ± {ref['nll_se']:.2f}*", f"{V.active_units(ref_model.to(device), x_test)[0]}")]
 
 # %% tags=["remove-cell"]
 glue("ch8_active", n_active, display=False)
@@ -282,10 +284,12 @@ glue("ch8_short_iwae_active", short["IWAE (k = 5)"]["active"], display=False)
 #   it uses {glue:text}`ch8_short_iwae_active` latent dimensions against the VAE's
 #   {glue:text}`ch8_short_vae_active`. Burda et al. report IWAE ahead on both counts; here the comparison is measured
 #   rather than quoted.
-# * The reference run trains the same model with the same recipe (batch 100, Adam from 1e-3 decaying tenfold) for
-#   {glue:text}`ref_vae_epochs:.0f` epochs — {glue:text}`ref_vae_minutes:.0f` minutes on the CPU named in its record —
-#   and reaches {glue:text}`ref_vae_nll:.2f` nats (± {glue:text}`ref_vae_nll_se:.2f`) on the full test set, against
-#   {glue:text}`ch8_nll:.2f` for this page's run and 86.76 for the paper's 3280 epochs. The section below shows it.
+# * The reference run trains the same architecture with the same recipe (batch 100, Adam from 1e-3 decaying tenfold),
+#   but on the IWAE bound with $k$ = {glue:text}`ref_vae_k`, the bound the short runs above find ahead, for
+#   {glue:text}`ref_vae_epochs:.0f` epochs — {glue:text}`ref_vae_minutes:.0f` minutes on the CPU named in its record.
+#   It reaches {glue:text}`ref_vae_nll:.2f` nats (± {glue:text}`ref_vae_nll_se:.2f`) on the full test set, against
+#   {glue:text}`ch8_nll:.2f` for this page's run. Its row in the published table is IWAE ($k$ = 5) at 85.54 nats
+#   after 3280 epochs; it is also still behind their ELBO-trained VAE (86.76). The section below shows it.
 # * NLL is in nats per image. Papers that report bits per dimension divide by $784 \ln 2$.
 #
 # ### What longer training buys
@@ -327,6 +331,7 @@ glue("ref_vae_epochs", ref_epochs, display=False)
 glue("ref_vae_minutes", ref_record["train_seconds"] / 60, display=False)
 glue("ref_vae_nll", ref["nll_nats"], display=False)
 glue("ref_vae_nll_se", ref["nll_se"], display=False)
+glue("ref_vae_k", ref_record["recipe"].get("k", 1), display=False)
 for prefix, name in [("vae", "this chapter's run"), ("vae_reference", "reference run")]:
     for key in ("fid_over_floor", "confident_rate", "max_class_share", "precision", "recall", "sample_ms"):
         gt.book.metric(f"{prefix}.{key}", sample_scores[name][key])
@@ -390,8 +395,8 @@ glue("ch8_mlp_short_elbo", short["VAE (k = 1)"]["elbo"], display=False)
 # * With a Bernoulli decoder the objective is a bound on a real log-probability, so a VAE can be scored by its test
 #   log-likelihood: importance sampling with the encoder as proposal, $k = 5000$, as in the literature.
 # * A short laptop run lands behind the published 86.76 ({glue:text}`ch8_nll:.2f` nats here); the gap narrows with
-#   training time, slowly: the reference run ends at {glue:text}`ref_vae_nll:.2f` nats after
-#   {glue:text}`ref_vae_epochs:.0f` epochs. Compare the IWAE-trained model with the VAE at an equal number of steps by the paired difference
+#   training time, slowly: the reference run, trained on the IWAE bound, ends at {glue:text}`ref_vae_nll:.2f` nats
+#   after {glue:text}`ref_vae_epochs:.0f` epochs. Compare the IWAE-trained model with the VAE at an equal number of steps by the paired difference
 #   and the active units above: Burda et al. report that it is better and keeps more latent dimensions alive.
 #
 # :::{admonition} Try it yourself

@@ -217,6 +217,22 @@ def test_vae_reference_run_records_the_likelihood_of_all_test_images(tmp_path, m
     assert again["nll_nats"] == pytest.approx(metrics["vae_reference.nll_nats"], rel=1e-9)
 
 
+def test_vae_reference_trains_on_the_bound_its_recipe_names(tmp_path, mnist_root, monkeypatch):
+    from gantutor import vae
+    from gantutor.book import reference
+
+    used, train_vae = [], vae.train_vae
+    monkeypatch.setattr(vae, "train_vae", lambda *a, **kw: used.append(kw["k"]) or train_vae(*a, **kw))
+    for k in (1, 3):
+        recipe = {**reference.RECIPES["vae"], "steps": 2, "k": k}
+        reference.train_vae_recipe(reference.build_generator(recipe), recipe, gt.load_mnist(subset=256), 60, print)
+    recipe = {key: v for key, v in reference.RECIPES["vae"].items() if key != "k"}
+    reference.train_vae_recipe(reference.build_generator(recipe), {**recipe, "steps": 2}, gt.load_mnist(subset=256),
+                               60, print)
+    assert used == [1, 3, 1]         # a record written before recipes named k trained on the ELBO
+    assert reference.RECIPES["vae"]["k"] == 5
+
+
 def test_cvae_reference_run_scores_samples_and_means_and_loads_as_a_conditional_conv_vae(tmp_path, mnist_root,
                                                                                          monkeypatch):
     from gantutor.book import reference
@@ -380,6 +396,11 @@ def test_toy_diffusion_record_holds_every_run_and_matches_a_run_in_this_process(
     assert "--steps must be a positive integer" in capsys.readouterr().err
     with pytest.raises(ValueError, match="No toy distribution"):
         toys.toy("spiral")
+    with pytest.raises(ValueError, match="No toy objective named 'gan'"):
+        toys.train_net(("gan", "ring", 0, 2, 8, 1))
+    net, scale, _ = toys.train_net(("flow", "grid", 0, 4, 8, 1))     # what the chapters sample from
+    assert not net.training and scale == pytest.approx(float(gt.sample_grid(
+        toys.POINTS, generator=torch.Generator().manual_seed(0)).std()))
     cell = lambda modes, hq: {"covered": [modes, 0.0], "high_quality": [hq, 0.0]}
     assert toys.verdict({"flow": {"ring": cell(8, 0.96), "grid": cell(25, 0.91)}}, "flow").startswith("both toys meet")
     short = toys.verdict({"ddpm": {"ring": cell(8, 0.96), "grid": cell(24.7, 0.8)}}, "ddpm")

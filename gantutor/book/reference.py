@@ -37,10 +37,11 @@ RECIPES = {
     # model, with a label and a guidance scale the guided one (chapter *Flow matching*).
     "flow": {"family": "flow", "conditional": True, "channels": [32, 64, 64], "batch_size": 64, "ema": 0.999,
              "lr": 1e-3, "lr_decay": 0.1, "p_uncond": 0.1, "sampler": "heun", "sampler_steps": 10, "guidance": 2.0},
-    # Burda et al.'s one-stochastic-layer VAE (chapter *Training a VAE*), trained for many more epochs and scored by
-    # the published protocol: k = 5000 importance samples on all 10,000 binarised test images.
+    # Burda et al.'s one-stochastic-layer VAE (chapter *Training a VAE*), trained for many more epochs on the IWAE
+    # bound with k = 5 importance samples (the chapter's short runs measure that bound ahead of the ELBO), and scored
+    # by the published protocol: k = 5000 importance samples on all 10,000 binarised test images.
     "vae": {"family": "vae", "conditional": False, "latent_dim": 50, "hidden": [200, 200], "batch_size": 100,
-            "lr": 1e-3, "lr_decay": 0.1, "steps": 300_000},
+            "lr": 1e-3, "lr_decay": 0.1, "steps": 230_000, "k": 5},
     # The conditional VAE with a convolutional encoder and decoder (chapter *Applications*); its CAS is measured on
     # Bernoulli samples, the model's own images, and also on decoder means.
     "cvae": {"family": "vae", "conditional": True, "arch": "conv", "latent_dim": 16, "width": 32, "batch_size": 100,
@@ -149,15 +150,16 @@ def time_budget(seconds: float, log):
 
 
 def train_vae_recipe(model, recipe: dict, train_set, seconds: float, log):
-    """The VAE recipe: its step count, the learning rate decaying over it, stopped early if ``seconds`` run out."""
+    """The VAE recipe: its step count, the learning rate decaying over it, the bound it trains on (``k`` importance
+    samples, 1 = the ELBO), stopped early if ``seconds`` run out."""
     from ..data import TensorBatches
     from ..vae import train_vae
 
     tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
     batches = TensorBatches(*tensors, batch_size=recipe["batch_size"], seed=0)
-    hist = train_vae(model, batches, steps=recipe["steps"], lr=recipe["lr"], lr_decay=recipe["lr_decay"], seed=0,
-                     snapshots=recipe["steps"] // (10 * CHECK_EVERY) + 1, on_snapshot=time_budget(seconds, log),
-                     progress="off", desc="reference vae")
+    hist = train_vae(model, batches, steps=recipe["steps"], lr=recipe["lr"], lr_decay=recipe["lr_decay"],
+                     k=recipe.get("k", 1), seed=0, snapshots=recipe["steps"] // (10 * CHECK_EVERY) + 1,
+                     on_snapshot=time_budget(seconds, log), progress="off", desc="reference vae")
     return model, hist
 
 

@@ -47,16 +47,19 @@ def toy_samples(net, objective: str, n: int = N_EVAL, seed: int = SAMPLE_SEED) -
                               clip=False)
 
 
-def train_one(job: tuple) -> dict:
-    """One run: ``job = (objective, distribution, seed, steps, hidden, depth)``; returns its record row."""
+def train_net(job: tuple):
+    """One network of the chapters' toy protocol: ``job = (objective, distribution, seed, steps, hidden, depth)``;
+    returns ``(EMA network in eval mode, the data's scale, training seconds)``. Samples of the network times the
+    scale are in the data's units."""
     from ..data import TensorBatches
     from ..diffusion import train_diffusion
-    from ..metrics import mode_coverage
     from ..models import ToyDenoiser
     from ..profile import seed_everything
 
     objective, name, seed, steps, hidden, depth = job
-    sampler, centers, std = toy(name)
+    if objective not in OBJECTIVES:
+        raise ValueError(f"No toy objective named {objective!r}; choose one of {', '.join(OBJECTIVES)}.")
+    sampler = toy(name)[0]
     data = sampler(POINTS, generator=torch.Generator().manual_seed(seed))
     scale = float(data.std())
     seed_everything(seed)
@@ -64,8 +67,17 @@ def train_one(job: tuple) -> dict:
     start = time.perf_counter()
     hist = train_diffusion(net, TensorBatches(data / scale, batch_size=BATCH, seed=seed), objective=objective,
                            steps=steps, lr=LR, lr_decay=LR_DECAY, ema=EMA, seed=seed, progress="off")
-    seconds = time.perf_counter() - start
-    cov = mode_coverage(toy_samples(hist.ema.module.eval(), objective) * scale, centers, std)
+    return hist.ema.module.eval(), scale, time.perf_counter() - start
+
+
+def train_one(job: tuple) -> dict:
+    """One run: ``job = (objective, distribution, seed, steps, hidden, depth)``; returns its record row."""
+    from ..metrics import mode_coverage
+
+    objective, name, seed, steps, _, _ = job
+    net, scale, seconds = train_net(job)
+    _, centers, std = toy(name)
+    cov = mode_coverage(toy_samples(net, objective) * scale, centers, std)
     return {"objective": objective, "dist": name, "seed": seed, "steps": steps, "seconds": seconds,
             "covered": int(cov["covered"]), "modes": int(cov["modes"]), "high_quality": float(cov["high_quality"])}
 
