@@ -35,7 +35,6 @@ import matplotlib.pyplot as plt
 import torch
 import torchvision.transforms.functional as TF
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import features as feat
@@ -45,6 +44,9 @@ T0 = time.perf_counter()
 P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %%
 SEED = 0
@@ -105,7 +107,8 @@ pca2 = gt.PCA(2).fit(test_feats[:2000])
 xy = pca2.encode(test_feats[:2000])
 fig, ax = plt.subplots(figsize=(5.5, 4.5))
 sc = ax.scatter(xy[:, 0], xy[:, 1], c=test.labels[:2000], cmap="tab10", s=4, alpha=0.7)
-ax.legend(*sc.legend_elements(), title="digit", fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+ax.legend(*sc.legend_elements(), title="digit", fontsize=10, title_fontsize=10, loc="center left",
+          bbox_to_anchor=(1, 0.5))
 ax.set_xlabel("feature PC 1"); ax.set_ylabel("feature PC 2"); ax.set_title("classifier features of test digits")
 plt.tight_layout(); plt.show()
 
@@ -179,8 +182,8 @@ for ax, (label, fake) in zip(axes, toy_sets.items()):
     ax.scatter(ring[:, 0], ring[:, 1], s=3, color="C0", label="real")
     ax.scatter(fake[:, 0], fake[:, 1], s=3, color="C3", label="generated")
     pr, fid = toy_scores[label]
-    ax.set_title(f"{label}: precision {pr['precision']:.2f}, recall {pr['recall']:.2f}", fontsize=10)
-    ax.set_aspect("equal"); ax.legend(loc="center", fontsize=8)
+    ax.set_title(f"{label}: precision {pr['precision']:.2f}, recall {pr['recall']:.2f}", fontsize=12)
+    ax.set_aspect("equal"); ax.legend(loc="center", fontsize=10)
     key = label.split()[0]
     glue(f"ring_{key}_precision", pr["precision"], display=False)
     glue(f"ring_{key}_recall", pr["recall"], display=False)
@@ -281,11 +284,11 @@ fig, axes = plt.subplots(len(DIALS), 6, figsize=(9, 4.8))
 for row, kind in enumerate(DIALS):
     for col, (level, x) in enumerate(zip(DIALS[kind], damaged[kind])):
         gt.show_images(x[:16], nrow=4, ax=axes[row, col], title=f"{kind} {level}")
-        axes[row, col].title.set_fontsize(8)
+        axes[row, col].title.set_fontsize(10)
 plt.tight_layout(); plt.show()
 
 # %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and under heavy noise or blur, where the classifier stops recognising digits that a person still reads.", "name": "fig-ch5-damage-curves"}} tags=["hide-input"]
-fig, axes = plt.subplots(2, 3, figsize=(12, 6.2), sharex="col")
+fig, axes = plt.subplots(2, 3, figsize=(10, 6.2), sharex="col")
 for col, kind in enumerate(DIALS):
     levels, rs = DIALS[kind], results[kind]
     axes[0, col].semilogy(levels, [r["fid"] / FLOOR for r in rs], "o-", label="FID / floor")
@@ -298,7 +301,7 @@ for col, kind in enumerate(DIALS):
     if kind == "classes kept":
         axes[1, col].invert_xaxis()
 axes[0, 0].set_ylabel("FID / real-vs-real FID"); axes[1, 0].set_ylabel("fraction")
-axes[0, 0].legend(fontsize=8); axes[1, 0].legend(fontsize=8)
+axes[0, 0].legend(fontsize=10); axes[1, 0].legend(fontsize=10, loc="lower left")
 plt.tight_layout(); plt.show()
 
 
@@ -384,6 +387,7 @@ for ax, i, label in ((axes[0], 0, "FID"), (axes[1], 1, "KID")):
     stds = [by_size[n][i].std() for n in sizes]
     ax.errorbar(sizes, means, yerr=stds, fmt="o-", capsize=3)
     ax.set_xscale("log"); ax.set_xlabel("images per set (log scale)"); ax.set_ylabel(label)
+    ax.set_xticks(sizes, labels=[f"{n:,}" for n in sizes]); ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_title(f"{label}, train vs test, {REPEATS} random subsets")
 axes[1].axhline(0, color="gray", lw=0.8)
 plt.tight_layout(); plt.show()
@@ -454,10 +458,10 @@ for seed, (G, hist) in enumerate(runs):
     axes[1].plot(torch.arange(len(d_fake)) * k + k / 2, d_fake, label=f"seed {seed}")
 track_floor = M.fid_from_features(track_real, random_subset(pool_feats, N_TRACK, 7))
 axes[0].axhline(track_floor, color="gray", ls="--", label="real vs real")
-axes[0].set_xlabel("step"); axes[0].set_ylabel(f"FID ({N_TRACK} samples)"); axes[0].legend(fontsize=8)
+axes[0].set_xlabel("step"); axes[0].set_ylabel(f"FID ({N_TRACK} samples)"); axes[0].legend(fontsize=10)
 axes[0].set_title("FID during training")
 axes[1].axhline(0.5, color="gray", ls="--", label="D cannot tell (0.5)")
-axes[1].set_xlabel("step"); axes[1].set_ylabel("mean D(G(z))"); axes[1].legend(fontsize=8)
+axes[1].set_xlabel("step"); axes[1].set_ylabel("mean D(G(z))"); axes[1].legend(fontsize=10)
 axes[1].set_title("the discriminator's verdict on fakes")
 plt.tight_layout(); plt.show()
 curves = torch.stack(curves)
@@ -537,6 +541,7 @@ best_G = runs[min(range(len(runs)), key=lambda i: gan_scores[i]["fid"])][0]
 for ax, (title, x) in zip(axes, [("real test images", test_n[:36]), ("PCA + Gaussian per class", classical[:36]),
                                  ("MLP GAN, best seed", gt.sample(best_G, 36, seed=SEED + 1))]):
     gt.show_images(x, nrow=6, ax=ax, title=title)
+    ax.title.set_fontsize(13)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]

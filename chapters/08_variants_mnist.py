@@ -19,7 +19,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import features as feat
@@ -38,6 +37,9 @@ ref = feat.classifier_outputs(test.images[:N_EVAL], "mnist")
 floor_set = train.images[torch.randperm(len(train), generator=torch.Generator().manual_seed(1))[:N_EVAL]].cpu()
 floor = M.fid_from_features(ref[0], feat.classifier_outputs(floor_set, "mnist")[0])
 print(f"real-vs-real FID floor at n = {N_EVAL}: {floor:.2f}")
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # The variants, and what each changes (the training rules come with the loss in `gt.GAN_LOSSES`):

@@ -23,16 +23,19 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import diffusion as D
 from gantutor import features as feat
 from gantutor import metrics as M
+from gantutor.book import toys
 from IPython.display import Markdown, display
 
 P, device = gt.start()
 SEED = 0
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # ## The forward process, in closed form
@@ -74,18 +77,17 @@ cosine = D.NoiseSchedule.cosine(1000)
 test = gt.load_mnist(train=False)
 digit = test.images[:1]
 steps_shown = [0, 100, 250, 500, 750, 999]
-fig = plt.figure(figsize=(10, 3.2))
-ax = fig.add_subplot(1, 3, 1)
+fig = plt.figure(figsize=(10, 3.6), layout="constrained")
+grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.7])
+ax = fig.add_subplot(grid[:, 0])
 for s in (schedule, cosine):
     ax.plot(s.alpha_bar.sqrt(), label=s.name)
 ax.set_xlabel("step t"); ax.set_ylabel(r"$\sqrt{\bar\alpha_t}$"); ax.legend()
 noise = torch.randn((1, 1, 28, 28), generator=torch.Generator().manual_seed(1))
 for i, s in enumerate((schedule, cosine)):
-    ax = fig.add_subplot(2, 3, 2 + 3 * i, frame_on=False)
+    ax = fig.add_subplot(grid[i, 1], frame_on=False)
     row = torch.cat([D.q_sample(s, digit, torch.tensor([t]), noise) for t in steps_shown]).clamp(-1, 1)
     gt.show_images(row, nrow=6, ax=ax, title=f"{s.name}: t = {', '.join(map(str, steps_shown))}")
-fig.add_subplot(2, 3, 3, frame_on=False).axis("off"); fig.add_subplot(2, 3, 6, frame_on=False).axis("off")
-plt.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -208,19 +210,10 @@ TOY = {"ring": (gt.sample_ring, gt.ring_centers(), gt.data.RING_STD),
 N_EVAL = 2500
 
 
-def train_toy(job, objective="ddpm"):
-    """A ToyDenoiser trained on 50,000 points of ``name`` (rescaled to unit variance); returns (EMA net, scale, s)."""
+def train_toy(job):
+    """The toy protocol's denoiser (gantutor.book.toys): (EMA net, the data's scale, training seconds)."""
     name, seed = job
-    sampler = TOY[name][0]
-    data = sampler(50_000, generator=torch.Generator().manual_seed(seed))
-    scale = float(data.std())
-    gt.seed_everything(seed)
-    net = gt.models.ToyDenoiser(hidden=128, depth=3)
-    start = time.perf_counter()
-    hist = D.train_diffusion(net, gt.TensorBatches(data / scale, batch_size=256, seed=seed), objective=objective,
-                             steps=P.toy_diffusion_steps, lr=2e-3, lr_decay=0.1, ema=0.999, seed=seed,
-                             progress="off")
-    return hist.ema.module.eval(), scale, time.perf_counter() - start
+    return toys.train_net(("ddpm", name, seed, P.toy_diffusion_steps, 128, 3))
 
 
 def toy_samples(net, scale, sampler="ddim", steps=100, seed=SEED):
@@ -356,7 +349,6 @@ glue("long_toy_minutes", long_toy["summary"]["ddpm"]["ring"]["seconds"][0] / 60,
 for name in TOY:
     glue(f"long_ddpm_{name}_modes", long_toy["summary"]["ddpm"][name]["covered"][0], display=False)
     glue(f"long_ddpm_{name}_hq", 100 * long_toy["summary"]["ddpm"][name]["high_quality"][0], display=False)
-from gantutor.book import toys
 glue("long_ddpm_verdict", gt.Text(toys.verdict(long_toy["summary"], "ddpm")), display=False)
 for name in TOY:
     glue(f"ddpm_{name}_modes", sum(float(toy_scores[name, s]["covered"]) for s in range(P.seeds)) / P.seeds,
@@ -495,7 +487,13 @@ for label, eta in (("DDIM, eta = 0", 0.0), ("DDIM, eta = 1", 1.0)):
     axes[0].loglog([c["nfe"] for c in pts], [c["fid_ratio"] for c in pts], "o-", label=label)
     axes[1].semilogx([c["nfe"] for c in pts], [100 * c["confident"] for c in pts], "o-", label=label)
 axes[0].set_ylabel("FID / floor"); axes[1].set_ylabel("confident-class rate, %")
+ratios = [c["fid_ratio"] for c in cost]
+fid_ticks = [t for t in (5, 10, 20, 50, 100, 200, 500, 1000) if min(ratios) / 1.2 <= t <= max(ratios) * 1.2]
+axes[0].set_yticks(fid_ticks, labels=[str(t) for t in fid_ticks])
+axes[0].yaxis.set_minor_formatter(plt.NullFormatter())
+nfes = sorted({c["nfe"] for c in cost})
 for ax in axes:
+    ax.set_xticks(nfes, labels=[str(n) for n in nfes]); ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("network evaluations per image"); ax.legend(fontsize=11)
 plt.tight_layout()
 plt.show()

@@ -80,6 +80,10 @@ class Profile:
     #: epochs on them.
     cas_samples: int = 60000
     cas_epochs: int = 2
+    #: Applications chapter, its one cell of the augmentation grid: real test images scored (``None``: all 10,000)
+    #: and the classifier's steps (the record's value).
+    augment_test_images: int | None = None
+    augment_clf_steps: int = 600
     #: CycleGAN chapter: steps per run, batch size, and the generators' width and residual blocks.
     cyclegan_steps: int = 1500
     cyclegan_batch: int = 32
@@ -111,6 +115,7 @@ PROFILES: dict[str, Profile] = {
                      eval_gan_steps=30, seeds=2, variant_steps=20,
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
                      nll_images=50, bench_steps=2, bench_batch_size=16, bench_repeats=1, bench_agree_steps=4,
+                     augment_test_images=1000, augment_clf_steps=10,
                      ttq_seconds=1.0, ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
                      cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1,
                      diffusion_channels=(4, 8, 8), diffusion_batch=16, diffusion_steps=4, diffusion_T=20, toy_diffusion_steps=20,

@@ -99,7 +99,9 @@ def test_reference_recipes_build_their_generators():
     from gantutor.book import reference
 
     assert reference.build_generator(reference.RECIPES["dcgan"]).upsample == "resize"
-    assert reference.build_generator(reference.RECIPES["cdcgan"]).upsample == "transposed"
+    assert reference.build_generator(reference.RECIPES["cdcgan"]).upsample == "resize"
+    older = {k: v for k, v in reference.RECIPES["cdcgan"].items() if k != "upsample"}   # a record without the key
+    assert reference.build_generator(older).upsample == "transposed"
     cvae = reference.build_generator(reference.RECIPES["cvae"])
     assert isinstance(cvae, gt.vae.ConvVAE) and cvae.num_classes == 10
     assert reference.build_generator(reference.RECIPES["vae"]).num_classes is None
