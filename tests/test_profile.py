@@ -99,3 +99,13 @@ def test_thread_setting_from_the_environment(monkeypatch):
             gt.get_device("cpu")
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_applications_chapter_re_runs_its_augmentation_cell_as_the_record_was_made():
+    from gantutor.book import augment
+
+    for name in ("cpu", "gpu"):
+        profile = gt.get_profile(name)
+        assert profile.augment_clf_steps == augment.CLF_STEPS
+        assert profile.augment_test_images in (None, augment.TEST_IMAGES)
+    assert gt.get_profile("smoke").augment_clf_steps < augment.CLF_STEPS
