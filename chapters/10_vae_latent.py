@@ -23,7 +23,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import features as feat
@@ -50,6 +49,9 @@ def fit(model, name, steps, labels=False, batch_size=None, **kw):
                        seed=SEED), steps=steps, lr=1e-3, lr_decay=0.1, seed=SEED, **kw)
 
 
+# %% tags=["remove-cell"]
+from myst_nb import glue
+
 # %% [markdown]
 # ## A two-dimensional latent space
 #
@@ -71,7 +73,7 @@ for ax, name in zip(axes, DATA):
     mu = V.encode_means(two_d[name], V.to_unit(test.images[:5000]))
     sc = ax.scatter(mu[:, 0], mu[:, 1], c=test.labels[:5000].cpu(), cmap="tab10", s=3, alpha=0.6)
     handles = [plt.Line2D([], [], marker="o", ls="", color=sc.cmap(sc.norm(c))) for c in range(10)]
-    ax.legend(handles, test.classes, fontsize=7, markerscale=0.8, loc="upper right")
+    ax.legend(handles, test.classes, fontsize=10, markerscale=1.2, loc="upper right")
     ax.set_title(f"{name}: posterior means of 5000 test images"); ax.set_xlabel("$z_1$"); ax.set_ylabel("$z_2$")
 plt.tight_layout(); plt.show()
 
@@ -98,7 +100,7 @@ plt.tight_layout(); plt.show()
 # walking in a straight line between the posterior means of two test images and decoding each point gives an
 # **interpolation**.
 
-# %% mystnb={"figure": {"caption": "Left: test digits and their reconstructions by the 16-D convolutional VAE. Right: each row decodes ten evenly spaced points on the straight line between the codes of two test images; the digit changes gradually rather than as a cross-fade of two images, though some midpoints (rows 2, 3 and 6) are blots rather than digits.", "name": "fig-ch9-interpolation"}}
+# %% mystnb={"figure": {"caption": "The 16-D convolutional VAE. Left: six test digits and their reconstructions. Right: each row decodes ten evenly spaced points on the straight line from the code of the test digit on its left to the code of another test image; the digit changes gradually rather than as a cross-fade of two images, though some midpoints are blots rather than digits.", "name": "fig-ch9-interpolation"}}
 gt.seed_everything(SEED)
 conv = V.ConvVAE(latent_dim=16, width=32)
 h_conv = fit(conv, "mnist", P.dcgan_steps, batch_size=P.gan_batch_size, desc="ConvVAE mnist")
@@ -107,9 +109,9 @@ x = V.to_unit(test.images[:16])
 starts, ends = V.encode_means(conv, x[:6]), V.encode_means(conv, x[6:12])
 t = torch.linspace(0, 1, 10)
 path = (starts[:, None] * (1 - t[None, :, None]) + ends[:, None] * t[None, :, None]).reshape(-1, 16)
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), gridspec_kw={"width_ratios": [1, 1.6]})
-gt.show_images(torch.cat([x[:8], V.reconstruct(conv, x[:8])]) * 2 - 1, nrow=8, ax=axes[0],
-               title="test images (top) and reconstructions (bottom)")
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), gridspec_kw={"width_ratios": [2, 10]})
+pairs = torch.stack([x[:6], V.reconstruct(conv, x[:6])], dim=1).flatten(0, 1)     # image, reconstruction, ...
+gt.show_images(pairs * 2 - 1, nrow=2, ax=axes[0], title="image,\nreconstruction")
 gt.show_images(V.sample_vae(conv, len(path), z=path) * 2 - 1, nrow=10, ax=axes[1],
                title="interpolations between two test images' codes")
 plt.tight_layout(); plt.show()
@@ -142,7 +144,7 @@ axes[0].plot([sweep[b]["kl"] for b in BETAS], [sweep[b]["recon"] for b in BETAS]
 for b in BETAS:
     axes[0].annotate(f"β={b:g}", (sweep[b]["kl"], sweep[b]["recon"]), textcoords="offset points", xytext=(5, 5))
 axes[0].set_xlabel("rate: KL(q(z|x) ‖ p(z)) (nats)"); axes[0].set_ylabel("distortion: −log p(x|z) (nats)")
-axes[0].set_title("test reconstruction vs KL")
+axes[0].set_title("test reconstruction vs KL"); axes[0].margins(0.15)
 axes[1].bar([f"β={b:g}" for b in BETAS], [sweep[b]["active"] for b in BETAS])
 axes[1].set_ylabel("active latent dimensions (of 50)"); axes[1].set_title("dimensions in use")
 plt.tight_layout(); plt.show()
@@ -166,7 +168,8 @@ for b in BETAS:
 # %% mystnb={"figure": {"caption": "Prior samples for each \u03b2 (same noise). Small \u03b2: detailed but more often malformed, because the codes do not fill the prior and prior draws land between them; large \u03b2: smooth, blurry digits, and at \u03b2 = 8, with one dimension active, most draws decode to the same blurred 8-like shape.", "name": "fig-ch9-beta-samples"}}
 fig, axes = plt.subplots(1, len(BETAS), figsize=(2.5 * len(BETAS), 2.9))
 for ax, b in zip(axes, BETAS):
-    gt.show_images(V.sample_vae(sweep[b]["model"], 16, seed=SEED) * 2 - 1, nrow=4, ax=ax, title=f"β = {b:g}")
+    gt.show_images(V.sample_vae(sweep[b]["model"], 16, seed=SEED) * 2 - 1, nrow=4, ax=ax)
+    ax.set_title(f"β = {b:g}", fontsize=14)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
@@ -274,7 +277,7 @@ for ax, name in zip(axes, DATA):
     gt.show_images(torch.cat(rows) * 2 - 1, nrow=8, ax=ax, title=f"conditional VAE, {name}")
     ax.axis("on"); ax.set_xticks([]); ax.tick_params(left=False)
     ax.set_yticks([2 + 30 * c + 14 for c in range(10)])
-    ax.set_yticklabels(gt.data.CLASS_NAMES[name], fontsize=8)
+    ax.set_yticklabels(gt.data.CLASS_NAMES[name], fontsize=11)
     for spine in ax.spines.values():
         spine.set_visible(False)
 plt.tight_layout(); plt.show()

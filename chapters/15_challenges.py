@@ -24,12 +24,14 @@
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 
 P, device = gt.start()
 SEED = 0
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # ## The challenges, with the evidence

@@ -21,7 +21,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import bench
@@ -30,6 +29,9 @@ T0 = time.perf_counter()
 P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # ## Two loops for the same model
@@ -99,8 +101,8 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 
 # %%
 result = bench.throughput(device=device, steps=P.bench_steps, repeats=P.bench_repeats,
-                          agree_steps=P.bench_agree_steps, warmup=2 if P.name == "smoke" else None,
-                          workers=0 if P.name == "smoke" else 2, log=lambda line: None)
+                          agree_steps=P.bench_agree_steps, warmup=P.bench_warmup,
+                          workers=P.bench_workers, log=lambda line: None)
 env = result["environment"]
 LOOPS = list(bench.LOOPS)
 MODELS = list(bench.MODELS)

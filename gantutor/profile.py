@@ -73,6 +73,10 @@ class Profile:
     bench_batch_size: int = 128
     bench_repeats: int = 3
     bench_agree_steps: int = 200
+    #: Untimed steps before each loop's timed blocks (``None``: the benchmark's default, 5 on the CPU, 50 on CUDA),
+    #: and the tutorial loop's ``DataLoader`` workers (0: load in the main process).
+    bench_warmup: int | None = None
+    bench_workers: int = 2
     ttq_seconds: float = 120.0
     ttq_eval_every: int = 250
     ttq_samples: int = 10000
@@ -115,6 +119,7 @@ PROFILES: dict[str, Profile] = {
                      eval_gan_steps=30, seeds=2, variant_steps=20,
                      dcgan_steps=10, dcgan_width=8, vae_steps=30, vae_short_steps=20, nll_k=20,
                      nll_images=50, bench_steps=2, bench_batch_size=16, bench_repeats=1, bench_agree_steps=4,
+                     bench_warmup=2, bench_workers=0,
                      augment_test_images=1000, augment_clf_steps=10,
                      ttq_seconds=1.0, ttq_eval_every=5, ttq_samples=200, cas_samples=512, cas_epochs=1,
                      cyclegan_steps=6, cyclegan_batch=8, cyclegan_width=4, cyclegan_blocks=1,

@@ -109,3 +109,16 @@ def test_the_applications_chapter_re_runs_its_augmentation_cell_as_the_record_wa
         assert profile.augment_clf_steps == augment.CLF_STEPS
         assert profile.augment_test_images in (None, augment.TEST_IMAGES)
     assert gt.get_profile("smoke").augment_clf_steps < augment.CLF_STEPS
+
+
+def test_chapters_read_budgets_from_profile_fields_not_from_the_profile_name():
+    """A notebook that branches on ``P.name`` hides a budget from the profile table; every such choice is a field."""
+    import re
+    from pathlib import Path
+
+    chapters = sorted(Path(__file__).resolve().parents[1].joinpath("chapters").glob("*.py"))
+    assert chapters
+    offenders = [f"{p.name}:{i}" for p in chapters for i, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.search(r"\bP\.name\s*[!=]=", line)]
+    assert not offenders, f"profile-name branches (add a Profile field instead): {offenders}"
+    assert gt.get_profile("smoke").bench_workers == 0 and gt.get_profile("cpu").bench_workers == 2
