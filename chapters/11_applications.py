@@ -182,11 +182,12 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps:,.0f` steps
 # ({glue:text}`ch9b_ref_cvae_minutes:.0f` min), gives {glue:text}`ch9b_ref_cvae_cas:.2f` % on its samples and
 # {glue:text}`ch9b_ref_cvae_cas_means:.2f` % on its means: the convolutional, longer-trained model narrows the gap
-# between its two outputs (its decoder is surer of its strokes, so its means are less grey), but samples still win. The conditional DCGAN reference
-# of {doc}`07_dcgan` (small batches, resize-convolution) gives {glue:text}`ch9b_ref_cdcgan_cas:.2f` %, the closest of
-# these generators to the real-data row: sharp samples help a classifier only when they also cover each class, and
-# this run's recall is higher than the short conditional run's (both are in that chapter's reference table). The gap to the real-data row is the measurement: it is how much of what a
-# classifier needs the generator failed to capture. Lesort et al. (2018, *Training Discriminative Models to Evaluate
+# between its two outputs (its decoder is surer of its strokes, so its means are less grey), but samples still win.
+# The conditional DCGAN reference of {doc}`07_dcgan` (small batches, resize-convolution) gives
+# {glue:text}`ch9b_ref_cdcgan_cas:.2f` %, the closest of these generators to the real-data row: sharp samples help a
+# classifier only when they also cover each class, and this run's recall is higher than the short conditional run's
+# (both are in that chapter's reference table). The gap to the real-data row is the measurement: it is how much of
+# what a classifier needs the generator failed to capture. Lesort et al. (2018, *Training Discriminative Models to Evaluate
 # Generative Ones*) report the right-hand column with their own models and classifier; their setting differs from
 # ours, so the column orients, it is not a target. Ravuri & Vinyals found the same pattern at ImageNet scale — CAS far
 # below real-data accuracy even for generators with excellent FID — which is why "generated data can replace real
