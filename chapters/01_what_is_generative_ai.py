@@ -195,8 +195,8 @@ gt.show_images(torch.cat(walk), nrow=len(steps), title="decoding along latent ax
 plt.show()
 
 # %% [markdown]
-# PCA's latent space is linear and deterministic. Autoencoders make the encoder and decoder neural networks;
-# {term}`variational autoencoders <variational autoencoder>` (VAEs) make the encoder output a *distribution* $q(z \mid x)$ and give the latent space
+# PCA's latent space is linear and deterministic. Autoencoders (自编码器) make the encoder and decoder neural networks;
+# {term}`variational autoencoders <variational autoencoder>` (VAEs, 变分自编码器) make the encoder output a *distribution* $q(z \mid x)$ and give the latent space
 # a prior $p(z) = \mathcal{N}(0, I)$ from which new codes can be drawn — the VAE chapters build this up.
 #
 # ## Generator and discriminator
@@ -333,7 +333,7 @@ glue("toy_quality", 100 * coverage["high_quality"], display=False)
 # | The articles say | Correct | Why it matters |
 # | --- | --- | --- |
 # | "生成式AI的历史可以追溯到20世纪80年代的生成对抗网络" (000): GANs date from the 1980s | GANs were introduced by Goodfellow et al. in 2014 (NeurIPS). Generative *models* are older: Boltzmann machines (1980s), Gaussian mixtures, hidden Markov models | The article contradicts itself in the next sentence ("于2014年提出") |
-# | "生成式AI，即生成对抗网络" (001); generative AI's "核心架构" is a generator plus a discriminator (002) | GANs are one family. VAEs (2013), autoregressive models, normalising flows and diffusion models are generative and have no discriminator | Section 1.1 fitted a generative model with no network at all |
+# | "生成式AI，即生成对抗网络" (001); generative AI's "核心架构" is a generator plus a discriminator (002) | GANs are one family. VAEs (2013), autoregressive models (自回归模型), normalising flows (标准化流) and diffusion models are generative and have no discriminator | Section 1.1 fitted a generative model with no network at all |
 # | 004 calls the GAN's two networks "生成模型" and "判别模型" | A GAN's discriminator is a component *inside* a generative model, not a "discriminative model" in the sense of section 1.1 | The two uses of "discriminative" are different ideas |
 # | Training ends when the discriminator 「无法准确区分生成数据和真实数据」 ("cannot accurately tell generated from real data"), yet in the end it 「能够准确地区分」 them ("can accurately tell them apart") (001: its stopping rule, then its summary sentences) | At the ideal end point $p_\theta = p_\text{data}$ and the best discriminator outputs $D(x) = 1/2$ everywhere: it *cannot* tell them apart, so the summary sentences are wrong. The stopping rule describes the ideal end point, but in real runs $D(G(z))$ does not settle at 1/2, so in practice it does not fire ({numref}`chapter %s <ch-evaluation>` measures this) | The next chapter's curves read "healthy" against this; {ref}`E001.3 <erratum-001-3>` |
 # | The GAN generation process "是可解释的" (001) | A GAN's generator is a deep network whose latent directions have no given meaning; interpreting them is a research topic | Section 1.3's meaningful axes came from linear PCA |

@@ -68,7 +68,7 @@ glue("n_train", len(data), display=False)
 # The generator $G$ (生成器) maps 100 numbers of Gaussian noise to 784 pixel values; the discriminator $D$ (判别器)
 # maps 784 pixel values to one number. Layer sizes, LeakyReLU(0.2), Dropout(0.3) and the final `Tanh` are exactly
 # article 000's. One change: the article ends $D$ with `nn.Sigmoid()` and trains it with `nn.BCELoss`; here $D$
-# returns the {term}`logit` $\ell(x)$, with $D(x) = \sigma(\ell(x))$, and the sigmoid lives inside the loss. The next
+# returns the {term}`logit` (对数几率) $\ell(x)$, with $D(x) = \sigma(\ell(x))$, and the sigmoid lives inside the loss. The next
 # section shows why.
 
 # %% tags=["nbval-check-output"]
@@ -320,9 +320,9 @@ plt.show()
 
 # %% [markdown]
 # How many are recognisable, and are the digits balanced? The fixed MNIST classifier of the evaluation chapter
-# answers with two numbers over {glue:text}`n_scored:,.0f` samples: the **{term}`confident-class rate`** (its top class
-# probability is at least 0.9) and the largest class share; FID (introduced there) is given as a multiple of the
-# real-vs-real floor.
+# answers with two numbers over {glue:text}`n_scored:,.0f` samples: the **{term}`confident-class rate`** (置信类别率; its top class
+# probability is at least 0.9) and the largest class share (最大类别占比); FID (introduced there) is given as a multiple of the
+# real-vs-real floor (真实对真实基线).
 
 # %%
 from gantutor import features as feat

@@ -131,7 +131,7 @@ plt.tight_layout(); plt.show()
 # (the covariance shrinks). One number mixes quality and diversity, and it is biased upward at small $n$ (below).
 # torchmetrics computes it; gantutor only feeds it the classifier's features.
 #
-# **Kernel distance (KID).** The squared maximum mean discrepancy with the kernel
+# **Kernel distance (KID, 核距离).** The squared maximum mean discrepancy (最大均值差异) with the kernel
 # $k(a, b) = (a^\top b / d + 1)^3$, estimated without bias and averaged over random subsets (Bińkowski et al.,
 # 2018). Like FID it reacts to quality and diversity together; unlike FID its expected value does not depend on $n$.
 #
@@ -152,7 +152,7 @@ plt.tight_layout(); plt.show()
 #
 # **Class coverage and classifier score.** The classifier's predicted labels give two simple diversity checks:
 # how many of the 10 classes receive at least 1% of the samples, and the total-variation distance of the predicted
-# class histogram from uniform. The *classifier score* is the Inception Score (Salimans et al., 2016) computed with
+# class histogram from uniform. The *classifier score* is the Inception Score (IS, Inception 分数; Salimans et al., 2016) computed with
 # our classifier: $\exp \mathbb{E}_x \mathrm{KL}(p(y \mid x) \,\Vert\, p(y))$, between 1 and 10; it is high when
 # each sample is confidently one class and all classes are equally common. It never looks at real images, so it
 # cannot notice samples that are confidently classified but unrealistic.
@@ -446,7 +446,7 @@ glue("n_seeds", P.seeds, display=False)
 glue("n_track", N_TRACK, display=False)
 glue("eval_gan_steps", P.eval_gan_steps, display=False)
 
-# %% mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is never reached, while FID keeps improving.", "name": "fig-ch5-stability"}} tags=["hide-input"]
+# %% mystnb={"figure": {"caption": "Left: FID of chapter 2's GAN during training, one line per seed (log scale), with the real-vs-real value at the same sample size. Right: the discriminator's mean output on generated images (moving average). Article 001's stopping rule \u2014 stop when $D$ can no longer tell, i.e. $D(G(z)) = 0.5$ \u2014 is reached only in the first few steps, while FID keeps improving.", "name": "fig-ch5-stability"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
 curves = []
 for seed, (G, hist) in enumerate(runs):
@@ -566,9 +566,8 @@ plt.tight_layout(); plt.show()
 #
 # The later chapters train better models, and score each with this chapter's protocol: 10,000 samples against the
 # 10,000 test images, FID as a multiple of the floor, the confident-class rate and the largest class share, and,
-# where they apply, the Classification Accuracy Score and the test log-likelihood. The table below is drawn, when
-# the book is built, from the run record each chapter's notebook stores, so it always shows the runs you read on
-# those pages; "reference" rows are the longer runs those chapters load and re-score.
+# where they apply, the Classification Accuracy Score and the test log-likelihood. The table below is read from the
+# run record each chapter's notebook stores, so it always shows the runs you read on those pages; "reference" rows are the longer runs those chapters load and re-score.
 #
 # ```{model-scores}
 # ```

@@ -15,8 +15,8 @@
 # The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
 # {run}`seconds` s: an unconditional GAN of {glue:text}`dcgan_steps:,.0f` steps of {glue:text}`dcgan_batch` images
 # and a conditional one of {glue:text}`c_steps:,.0f` steps of {glue:text}`c_batch`. The recipe comparison and the reference runs
-# it shows are recorded commands that take longer; the `gpu` profile trains wider networks for
-# {glue:text}`gpu_steps:,.0f` steps.
+# it shows are recorded commands that take longer; the `gpu` profile trains wider networks, the conditional one for
+# {glue:text}`gpu_steps:,.0f` steps and the unconditional one for twice as many.
 # :::
 
 # %%
@@ -41,7 +41,7 @@ from myst_nb import glue
 # %% [markdown]
 # ## Article 002's DCGAN, shape by shape
 #
-# Its generator maps noise of shape `(N, 100, 1, 1)` through four transposed convolutions; its discriminator
+# Its generator maps noise of shape `(N, 100, 1, 1)` through four transposed convolutions (转置卷积); its discriminator
 # mirrors them with four convolutions. A transposed convolution with kernel $k$, stride $s$ and padding $p$ turns a
 # side of length $n$ into $(n - 1)s - 2p + k$; a convolution turns $n$ into $\lfloor (n + 2p - k)/s \rfloor + 1$.
 # Rather than trust the arithmetic, we push tensors through the article's layers (copied verbatim) and print every
@@ -153,7 +153,7 @@ print(f"BatchNorm weights:   mean {bn_w.mean():+.4f}, std {bn_w.std():.4f}   (ta
 #
 # The generator above grows 7 → 14 → 28 with transposed convolutions, as DCGAN does. A transposed convolution
 # with kernel 4 and stride 2 gives neighbouring output pixels different numbers of kernel taps, which leaves a
-# faint checkerboard in its images (Odena et al., 2016). **Resize-convolution** (缩放卷积) upsamples by repeating
+# faint checkerboard (棋盘格伪影) in its images (Odena et al., 2016). **Resize-convolution** (缩放卷积) upsamples by repeating
 # each pixel (nearest-neighbour) and then applies an ordinary 3 × 3 convolution, so every output pixel is made the
 # same way; `gt.models.DCGANGenerator(upsample="resize")` also adds a 3 × 3 layer at 7 × 7 and one at 28 × 28,
 # which makes the generator deeper. Its layers, run on the same noise:
@@ -186,9 +186,9 @@ print(f"parameters (width {W}): G {gt.count_parameters(G_resize):,}")
 # **{term}`exponential moving average`** (EMA, 指数移动平均) of the generator's weights, decay {glue:text}`ema_decay`
 # (Yazıcı et al., 2019): `gt.train_gan(..., ema=0.99)` keeps it beside the trained weights, and both are scored.
 # The unconditional DCGAN trains with small batches of {glue:text}`dcgan_batch` images for twice the steps of DCGAN's
-# usual batch of 128: half the images, twice the updates. The recipe comparison below shows why small batches. More
-# steps do not fit here: twice this run's steps would take twice its training time, which with the conditional GAN
-# and the scoring would pass ten minutes on a 2-core CPU.
+# usual batch of 128: half the images, twice the updates. The recipe comparison below shows why small batches. This
+# page keeps to a run a 2-core laptop finishes in about ten minutes, conditional GAN and scoring included; what
+# longer training buys is the reference run at the end of the chapter.
 
 # %%
 SEED = 0
@@ -343,7 +343,7 @@ glue("rc_cost", median_seconds["resize"] / median_seconds["transposed"], display
 # An unconditional generator decides by itself which digit to draw. A **conditional GAN** (Mirza & Osindero,
 # 2014) gives both networks the class label $y$: the generator models $p(x \mid y)$ and the discriminator judges
 # whether $x$ is a real example *of class $y$*. Here the generator concatenates a learned embedding of $y$ to the
-# noise, and the discriminator is a *projection discriminator* (Miyato & Koyama, 2018): its logit is
+# noise, and the discriminator is a *projection discriminator* (投影判别器; Miyato & Koyama, 2018): its logit is
 # $\psi(h(x)) + \langle e_y, h(x) \rangle$, where $h(x)$ are its features and $e_y$ a learned vector per class.
 # The training loop is unchanged: `gt.train_gan` sees that the generator has a `num_classes` attribute and passes
 # each batch's labels to both networks. This run keeps DCGAN's transposed convolutions and its batch of

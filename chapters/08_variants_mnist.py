@@ -123,7 +123,8 @@ plt.tight_layout(); plt.show()
 # The non-saturating row is not a repeat of {numref}`chapter %s <ch-dcgan>`'s MNIST DCGAN either: that chapter's
 # unconditional generator upsamples by resize-convolution, where this table uses DCGAN's transposed convolutions
 # (the "transposed" rows of its recipe comparison are this generator); this run stops after
-# {glue:text}`ch7b_steps:,.0f` generator steps, a third of {numref}`chapter %s <ch-dcgan>`'s; and
+# {glue:text}`ch7b_steps:,.0f` generator steps, against the {glue:text}`07_dcgan.ipynb::dcgan_steps:,.0f` steps (of smaller
+# batches) of {numref}`chapter %s <ch-dcgan>`'s unconditional run; and
 # {numref}`chapter %s <ch-dcgan>` scores an average of its generator's weights beside the last ones, where this table
 # scores the last weights — so the FIDs are not comparable one to one.
 #

@@ -40,7 +40,7 @@ from myst_nb import glue
 # %% [markdown]
 # ## The forward process, in closed form
 #
-# Fix a **noise schedule** (噪声调度) $\beta_1, \dots, \beta_T$ of small variances. The forward process adds a
+# Fix a **noise schedule** (噪声调度) $\beta_1, \dots, \beta_T$ of small variances. The forward process (前向过程) adds a
 # little noise at every step while shrinking the signal, so that the total variance stays 1:
 #
 # $$q(x_t \mid x_{t-1}) = \mathcal N\big(\sqrt{1-\beta_t}\, x_{t-1},\ \beta_t I\big).$$
@@ -174,7 +174,7 @@ print(f"autograd score vs -eps*/sqrt(1 - alpha_bar) at t = 50, 300, 800: largest
 # %% [markdown]
 # ## Sampling: ancestral steps and DDIM
 #
-# **Ancestral sampling** (Ho et al.) walks the learned reverse chain: from $x_T \sim \mathcal N(0, I)$, each step
+# **Ancestral sampling** (祖先采样; Ho et al.) walks the learned reverse chain (反向过程): from $x_T \sim \mathcal N(0, I)$, each step
 # forms $\hat x_0$ from the predicted noise and draws $x_{t-1}$ from $\mathcal N(\tilde\mu_t(\hat x_0, x_t),
 # \tilde\beta_t I)$ — $T$ network evaluations. **DDIM** (Song, Meng and Ermon, 2021) notes that the loss only
 # involves the marginals $q(x_t \mid x_0)$, so many reverse processes share the same trained network. It jumps
@@ -535,7 +535,7 @@ glue("fid_1", cost[0]["fid_ratio"], display=False)
 #
 # 1. Train the MNIST U-Net with the cosine schedule (`D.NoiseSchedule.cosine(1000)`). Compare FID over the floor
 #    at the same number of steps.
-# 2. Show that DDIM with $\eta = 0$ is the Euler method for an ordinary differential equation in
+# 2. Show that DDIM with $\eta = 0$ is the Euler method for an ordinary differential equation (ODE, 常微分方程) in
 #    $x_t/\sqrt{\bar\alpha_t}$ (Song et al., 2021).
 # 3. Replace the simple loss by the ELBO's weights. Which steps dominate training, and what happens to the samples?
 #

@@ -411,7 +411,7 @@ plt.show()
 # ## The families, side by side
 #
 # Every number below comes from a stored run of this book — the chapters' own `cpu` runs and the reference runs
-# they load — read, when the book is built, from the run record each notebook stores (`metadata.gantutor.metrics`).
+# they load — each read from the run record its notebook stores (`metadata.gantutor.metrics`).
 # All are scored with 10,000 samples against the 10,000 test images; a dash marks a measure that run does not
 # record. The same table, with every model, closes {numref}`chapter %s <ch-evaluation>`.
 #

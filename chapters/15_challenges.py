@@ -17,7 +17,7 @@
 # :::{admonition} What this chapter needs
 # :class: tip
 # The outputs on this page come from the **{run}`profile`** profile, run on **{run}`device`** in
-# {run}`seconds` s (two small GANs for the memorisation check).
+# {run}`seconds` s (two small GANs for the memorisation (记忆) check).
 # :::
 
 # %%
@@ -43,10 +43,9 @@ from myst_nb import glue
 # | dependence on data (数据依赖) | a copying check with a small and with the full training set (below) | this chapter |
 # | compute cost | the stored run time of every chapter (below) | {doc}`../status` |
 #
-# Compute is the challenge a reader feels first. The table below is drawn, when the book is built, from the run
-# record each page stores (not typed): how long each page's stored run took, in the profile and on the device shown.
-# The status page and every chapter's opening box read the same records, so a run time is the same number wherever
-# it appears.
+# Compute is the challenge a reader feels first. The table below lists, from the run record each page stores, how
+# long each page's stored run took, in the profile and on the device shown. The status page and every chapter's
+# opening box read the same records, so a run time is the same number wherever it appears.
 #
 # ```{execution-status}
 # :columns: short
@@ -147,7 +146,7 @@ plt.tight_layout(); plt.show()
 #
 # * **Privacy and memorisation.** Large models memorise small or repeated data, and what they generate can leak it
 #   (Carlini et al., 2023); the small GANs above show no copying, and only a check like theirs tells, model by
-#   model. Differentially private training bounds the leak (Abadi et al., 2016) at a cost in quality.
+#   model. Differentially private (差分隐私) training bounds the leak (Abadi et al., 2016) at a cost in quality.
 # * **Deepfakes and provenance.** Realistic synthetic faces and voices enable impersonation and fraud. Two defences
 #   are in use: labelling and provenance metadata (the C2PA Content Credentials specification), and detection,
 #   which is an arms race. China's *Provisions on the Administration of Deep Synthesis of Internet Information
@@ -191,7 +190,7 @@ plt.tight_layout(); plt.show()
 # families — its GANs, its diffusion model and its flows — on the same metrics, with training time and sampling
 # cost beside them.
 #
-# The ideas of the GAN and VAE chapters live on inside the newer families: latent diffusion (Rombach et al., 2022,
+# The ideas of the GAN and VAE chapters live on inside the newer families: latent diffusion (潜在扩散; Rombach et al., 2022,
 # the basis of Stable Diffusion) denoises in the latent space of an autoencoder trained with a KL-regularised
 # (VAE-style) objective and an adversarial loss, and neural audio codecs and vocoders use GAN discriminators (Kong
 # et al., 2020). The articles' application list maps onto the families like this:

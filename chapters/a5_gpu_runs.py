@@ -3,8 +3,7 @@
 #
 # Most stored runs in this book are the `cpu` profile on a 2-core machine. This page shows what was measured on an
 # NVIDIA H100 (about half an hour of GPU time), read from the records the
-# runs wrote (`results/gpu/*.json`, committed with the book). Nothing here is typed in by hand: every table and number
-# below is computed from those files when this page is built.
+# runs wrote (`results/gpu/*.json`); every table and number below is computed from those files.
 #
 # The records answer three questions that the `cpu` runs could not: how much faster the training loops are on a
 # GPU, how close the VAE of {doc}`09_vae` gets to the published log-likelihood with minutes of GPU time, and how far from
@@ -111,7 +110,7 @@ for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
 # {glue:text}`a5_vae_best_loop` for the conv VAE (×{glue:text}`a5_vae_best:.2f`). Speed-ups of an order of
 # magnitude on a GPU are not reachable at this model size by tidying the loop, because both loops end up waiting for
 # kernel launches. What would reach them is fewer, larger launches: much larger batches, CUDA graphs or
-# `torch.compile`'s fused kernels (`python -m gantutor.bench --compile`, which has no record here yet).
+# `torch.compile`'s fused kernels (`python -m gantutor.bench --compile`, not measured on this page).
 #
 # ## Time to a quality target on the GPU
 
@@ -162,7 +161,7 @@ glue("a5_vae_params", gt.count_parameters(gt.vae.MLPVAE(latent_dim=50)), display
 # short `cpu` run of {doc}`09_vae`, and still {glue:text}`a5_vae_gap:.2f` nats short of the 86.76 nats Burda et al. report after
 # 3,280 epochs. Per step the GPU is far from busy: {glue:text}`a5_vae_ms:.2f` ms per step of 100 images is launch-bound
 # for an MLP of {glue:text}`a5_vae_params:,` parameters. The gain came from the budget alone: the reference run of
-# {doc}`09_vae`, trained for 300,000 steps on a 2-core CPU, ends lower than this run — more steps, not a faster
+# {doc}`09_vae`, trained for {score}`vae_reference.train_minutes:.0f` minutes on a 2-core CPU, ends lower than this run — more steps, not a faster
 # device, is what moves this number. To get close to the published number in fewer
 # minutes, the step itself must do more work per launch — larger batches with a scaled learning rate, or several
 # steps captured in one CUDA graph.
