@@ -511,7 +511,7 @@ glue("fid_1", cost[0]["fid_ratio"], display=False)
 # %% [markdown]
 # One step returns the network's blurry average digit (FID {glue:text}`fid_1:.0f` times the floor): the classifier
 # is sure of its class, which is why the confident-class rate alone can mislead. FID falls quickly up to 10–20
-# steps; with more deterministic steps it rises again for this network, while the stochastic $\eta = 1$ variant,
+# steps; more deterministic steps do not improve it further for this network, while the stochastic $\eta = 1$ variant,
 # whose fresh noise corrects earlier errors, scores best here: {glue:text}`best_sampler`
 # ({glue:text}`best_ratio:.1f` times a floor computed with the same {glue:text}`sweep_n` images; these small-sample
 # ratios are much lower than the 10,000-sample headline number because the floor itself grows when fewer images are

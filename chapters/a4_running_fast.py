@@ -78,9 +78,13 @@ print("fast=None on CUDA     ->", sorted(gt.fast.resolve_fast(None, torch.device
 #   loop feeds the recorded step through fixed batch buffers, keeps Adam's state and the learning rate on the GPU,
 #   and registers the run's random generator with the graph, so training takes the same batches and updates as
 #   without it. A step whose Python values change from step to step (the VAE's KL warm-up) cannot be replayed and is
-#   refused with its reason. On a GPU, `python -m gantutor.bench --loops
-#   'tutorial,gantutor[fused_adam],gantutor[fused_adam+graph],gantutor[fused_adam+reduce-overhead]'` puts the
-#   plain loop, the whole-step graph and compiled networks side by side.
+#   refused with its reason. On a GPU, this command puts the plain loop, the whole-step graph and compiled networks
+#   side by side:
+#
+#   ```
+#   python -m gantutor.bench --loops \
+#       'tutorial,gantutor[fused_adam],gantutor[fused_adam+graph],gantutor[fused_adam+reduce-overhead]'
+#   ```
 #
 # On CUDA part of the fast path is the default (fused Adam, the part that measured faster on a GPU, see below); on
 # the CPU it is opt-in, because a CPU without native bf16 instructions
