@@ -69,12 +69,12 @@ from myst_nb import glue
 # of every binary image the decoder would draw for that $z$, smooth and grey at the edges. As training data for a
 # classifier the two are not interchangeable, and the measurement below says by how much.
 #
-# We train the chapter-10 conditional VAE (CVAE) on MNIST for {glue:text}`ch9b_vae_steps:,.0f` steps, decode
+# We train that conditional VAE (CVAE, 条件变分自编码器) on MNIST for {glue:text}`ch9b_vae_steps:,.0f` steps, decode
 # {glue:text}`ch9b_cas_n:,.0f` draws of $z$ from the prior, each with a label (equally many per class), and train the
 # {numref}`chapter %s <ch-evaluation>` classifier architecture for {glue:text}`ch9b_cas_epochs` epochs three times:
 # on the decoder means, on binary samples drawn from the same means, and on as many real training images.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "remove-cell"]
 labels = torch.arange(20) % 10
 print("balanced labels for 20 draws:", labels.tolist())
 print("per class:", torch.bincount(labels, minlength=10).tolist())
@@ -99,7 +99,7 @@ cas = {}
 for name, (x, y) in sets.items():
     clf = features.fit_classifier(x.to(device), y.to(device), epochs=P.cas_epochs)
     cas[name] = 100 * features.evaluate_accuracy(clf, test.images, test.labels)
-    print(f"{name:>31}: trained on {len(x)} images, real test accuracy {cas[name]:.2f} %")
+    print(f"{name:>31}: {cas[name]:.2f} % on the real test set")
 
 # %% [markdown]
 # The reference runs of the conditional models were trained far longer by one command each and scored with the same
@@ -177,19 +177,19 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # a CAS, or for any use of generated images as data, it changes the answer: by
 # {glue:text}`ch9b_cas_samples:.1f` against {glue:text}`ch9b_cas_means:.1f` % for this short run, and by less for
 # the longer-trained reference ({glue:text}`ch9b_ref_cvae_cas:.1f` against {glue:text}`ch9b_ref_cvae_cas_means:.1f` %),
-# whose means are sharper.
+# as its higher score on means suggests.
 #
 # **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps:,.0f` steps
 # ({glue:text}`ch9b_ref_cvae_minutes:.0f` min), gives {glue:text}`ch9b_ref_cvae_cas:.2f` % on its samples and
 # {glue:text}`ch9b_ref_cvae_cas_means:.2f` % on its means: the convolutional, longer-trained model narrows the gap
-# between its two outputs (its decoder is surer of its strokes, so its means are less grey), but samples still win.
+# between its two outputs, but samples still win.
 # The conditional DCGAN reference of {doc}`07_dcgan` (small batches, resize-convolution) gives
 # {glue:text}`ch9b_ref_cdcgan_cas:.2f` %, the closest of these generators to the real-data row: sharp samples help a
 # classifier only when they also cover each class, and this run's recall is higher than the short conditional run's
 # (both are in that chapter's reference table). The gap to the real-data row is the measurement: it is how much of
 # what a classifier needs the generator failed to capture. Lesort et al. (2018, *Training Discriminative Models to Evaluate
 # Generative Ones*) report the right-hand column with their own models and classifier; their setting differs from
-# ours, so the column orients, it is not a target. Ravuri & Vinyals found the same pattern at ImageNet scale — CAS far
+# ours, so the column orients, it is not a target. Ravuri & Vinyals found a far larger gap at ImageNet scale — CAS far
 # below real-data accuracy even for generators with excellent FID — which is why "generated data can replace real
 # data" needs a number every time it is claimed.
 #
@@ -208,7 +208,7 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # (`gantutor.book.augment`); this page re-runs one entry of the grid, 100 labelled images with seed 0, and prints its
 # seven accuracies beside the record's.
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "remove-cell"]
 demo = augment.balanced_subset(torch.arange(100) % 10, 20, seed=1)
 print(len(demo), "indices,", torch.bincount(demo % 10, minlength=10).tolist(), "per class")
 
@@ -261,7 +261,7 @@ display(Markdown("| labelled images | " + " | ".join(k.replace(" x", " ×") for 
     for n_lab in record["sizes"])))
 
 # %% mystnb={"figure": {"caption": "Real test accuracy of classifiers trained on the labelled images alone (grey band: mean \u00b1 sd over the seeds) and with 1, 5 or 50 generated images added per real one (mean \u00b1 sd), one panel per number of labelled images.", "name": "fig-ch9b-augmentation"}} tags=["hide-input"]
-fig, axes = plt.subplots(1, len(record["sizes"]), figsize=(10, 3.6), squeeze=False)
+fig, axes = plt.subplots(1, len(record["sizes"]), figsize=(9, 3.4), squeeze=False)
 axes = axes[0]
 ratios = record["ratios"]
 for ax, n_lab in zip(axes, record["sizes"]):
@@ -300,8 +300,8 @@ plt.tight_layout(); plt.show()
 #
 # A model of $p(x)$ should give low likelihood to inputs unlike its training data, so $-\log p(x)$ — here its upper
 # bound, the negative ELBO — is a natural anomaly score. We train the VAE of {doc}`09_vae` on MNIST and score MNIST test
-# images (in distribution) and Fashion-MNIST test images (out of distribution); then we swap the roles. Performance is
-# the area under the ROC curve (AUROC): 1 means every anomaly scores higher than every normal image, 0.5 is chance.
+# images (in distribution) and Fashion-MNIST test images (out of distribution, 分布外); then we swap the roles. Performance is
+# the area under the ROC curve (AUROC, ROC 曲线下面积): 1 means every anomaly scores higher than every normal image, 0.5 is chance.
 
 # %%
 def neg_elbo(model, images, batch=1000):
@@ -337,7 +337,7 @@ ref_vae = ref_vae.to(device)
 s_ref = (neg_elbo(ref_vae, DATA["mnist"][1].images), neg_elbo(ref_vae, DATA["fashion-mnist"][1].images))
 auroc["mnist, reference"] = float(binary_auroc(unit(torch.cat(s_ref)),
                                                torch.cat([torch.zeros(len(s_ref[0])), torch.ones(len(s_ref[1]))]).long()))
-print(f"reference VAE ({ref_vae_record['steps']} steps on mnist): mean -ELBO {s_ref[0].mean():7.1f} (own test set) vs "
+print(f"reference VAE ({ref_vae_record['steps']:,} steps on mnist): mean -ELBO {s_ref[0].mean():7.1f} (own test set) vs "
       f"{s_ref[1].mean():7.1f} (fashion-mnist); AUROC for flagging fashion-mnist = {auroc['mnist, reference']:.3f}")
 
 # %% tags=["remove-cell"]
@@ -346,25 +346,28 @@ glue("ch9b_auroc_reference", auroc["mnist, reference"], display=False)
 glue("ch9b_ref_vae_steps", ref_vae_record["steps"], display=False)
 glue("ch9b_auroc_fashion", auroc["fashion-mnist"], display=False)
 glue("ch9b_reverse", gt.Text(
-    "below 0.5: the digits it never saw get a higher likelihood than the clothes it was trained on"
+    "below 0.5: most digits, which it never saw, get a lower negative ELBO (a higher likelihood bound) than most of "
+    "the clothes it was trained on"
     if auroc["fashion-mnist"] < 0.5 else
     "above 0.5, but far below the other direction" if auroc["fashion-mnist"] < auroc["mnist"] - 0.1 else
     "about as good as the other direction"), display=False)
 
 # %% mystnb={"figure": {"caption": "Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.", "name": "fig-ch9b-ood"}} tags=["hide-input"]
+NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
 for ax, normal, other in ((axes[0], "mnist", "fashion-mnist"), (axes[1], "fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
-    bins = torch.linspace(0, float(torch.quantile(torch.cat([s_in, s_out]), 0.99)), 60)
-    ax.hist(s_in.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{normal} (normal)")
-    ax.hist(s_out.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{other} (anomaly)")
-    ax.set_xlabel("negative ELBO (nats)"); ax.set_title(f"VAE trained on {normal}")
+    both = torch.cat([s_in, s_out])
+    bins = torch.linspace(float(torch.quantile(both, 0.005)), float(torch.quantile(both, 0.99)), 60)
+    ax.hist(s_in.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{NAMES[normal]} (normal)")
+    ax.hist(s_out.numpy(), bins=bins.numpy(), alpha=0.6, density=True, label=f"{NAMES[other]} (anomaly)")
+    ax.set_xlabel("negative ELBO (nats)"); ax.set_title(f"VAE trained on {NAMES[normal]}")
     ax.set_ylim(top=1.35 * ax.get_ylim()[1]); ax.legend(fontsize=10, loc="upper right")   # legend above the bars
 for normal, other in (("mnist", "fashion-mnist"), ("fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
     target = torch.cat([torch.zeros(len(s_in)), torch.ones(len(s_out))]).long()
     fpr, tpr, _ = binary_roc(unit(torch.cat([s_in, s_out])), target)
-    axes[2].plot(fpr.numpy(), tpr.numpy(), label=f"{normal}: {auroc[normal]:.2f}")
+    axes[2].plot(fpr.numpy(), tpr.numpy(), label=f"{NAMES[normal]}: {auroc[normal]:.3f}")
 axes[2].plot([0, 1], [0, 1], "k:", lw=1)
 axes[2].set_xlabel("false positive rate"); axes[2].set_ylabel("true positive rate")
 axes[2].legend(title="trained on: AUROC", fontsize=10, title_fontsize=10, loc="upper left", bbox_to_anchor=(0.1, 0.9))
@@ -381,7 +384,7 @@ plt.tight_layout(); plt.show()
 # {glue:text}`ch9b_ref_vae_steps:,.0f` steps, the best likelihood in this book) flags it with AUROC
 # {glue:text}`ch9b_auroc_reference:.3f`. Where it happens,
 # likelihood is driven by how *simple* an image is — MNIST digits are mostly black background, which any model of
-# greyscale images predicts cheaply — more than by whether it resembles the training data. A likelihood ratio
+# greyscale images predicts cheaply — more than by whether it resembles the training data. A likelihood ratio (似然比)
 # against a generic "background" model, or a score that corrects for an image's complexity, removes much of it (Ren
 # et al., 2019; Serrà et al., 2020). The lesson for the articles' medical and
 # security applications: "the model has never seen this" and "the model assigns this low likelihood" are different
@@ -393,7 +396,7 @@ plt.tight_layout(); plt.show()
 # ({doc}`07_dcgan`), smooth interpolations and a style space shared across classes ({doc}`10_vae_latent`,
 # {doc}`a3_explorers`). Article 004's art example is something else: DeepArt, which it says uses GANs to turn a
 # user's picture into a painting 「梵高、莫奈等艺术大师的风格」 ("in the style of masters such as van Gogh and
-# Monet"), is **neural style transfer** (Gatys, Ecker & Bethge, 2015), which optimises one image to match another's
+# Monet"), is **neural style transfer** (神经风格迁移; Gatys, Ecker & Bethge, 2015), which optimises one image to match another's
 # content features and a painting's feature statistics in a fixed classifier — no generator is trained, and nothing
 # is sampled ({ref}`E004.2 <erratum-004-2>`). (Article 001 speaks only of "abstract paintings", 抽象画作, without
 # naming a tool.) GAN-based art exists (e.g. StyleGAN portraits;
@@ -405,7 +408,7 @@ plt.tight_layout(); plt.show()
 #   language GANs trained with workarounds (policy gradients, Gumbel-softmax) have not matched maximum-likelihood
 #   models (Caccia et al., 2020); text generation today is autoregressive transformers trained on next-token
 #   likelihood ({ref}`E000.5 <erratum-000-5>`).
-# - **Speech and audio** are long, high-rate signals. GANs do matter here, as fast *vocoders* that turn spectrograms into
+# - **Speech and audio** are long, high-rate signals. GANs do matter here, as fast *vocoders* (声码器) that turn spectrograms into
 #   waveforms (MelGAN, Kumar et al., 2019; HiFi-GAN, Kong et al., 2020), inside systems whose content model is
 #   autoregressive or diffusion-based.
 # - **Medicine** needs what this chapter measured and more: synthetic scans can leak patients' images (the
