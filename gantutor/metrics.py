@@ -189,6 +189,20 @@ def headline_scores(images: torch.Tensor, real_features: torch.Tensor, floor: fl
             "confident_rate": confident_rate(logits), "max_class_share": max_class_share(logits)}
 
 
+HEADLINE = ("fid_over_floor", "confident_rate", "max_class_share")
+
+
+def describe_scores(scores: dict) -> str:
+    """The scores of :func:`headline_scores` as one line for a reader, e.g. "FID 20.9 times the floor | confident
+    93.1% | largest class 11.2%"."""
+    missing = [name for name in HEADLINE if name not in scores]
+    if missing:
+        raise ValueError(f"describe_scores needs {', '.join(HEADLINE)} (the dict headline_scores returns); "
+                         f"missing {', '.join(missing)}.")
+    return (f"FID {scores['fid_over_floor']:.1f} times the floor | confident {scores['confident_rate']:.1%} | "
+            f"largest class {scores['max_class_share']:.1%}")
+
+
 def evaluate_images(real: torch.Tensor, fake: torch.Tensor, dataset: str = "mnist", *, k: int = 3,
                     kid_subset: int = 1000, real_features: tuple | None = None) -> dict:
     """Every image metric of the book for one generated set against a real one (features computed once).

@@ -81,7 +81,7 @@ def plot_gan_history(history, smooth: int | None = None, axes=None):
     axes[0].axhline(2 * math.log(2), color="gray", ls="--", lw=1, label="$2\\log 2$")
     axes[0].set_xlabel("step")
     axes[0].set_title("Losses")
-    axes[0].legend(loc="best", fontsize=8)
+    axes[0].legend(loc="best", fontsize=10)
     if getattr(history, "probabilities", True):
         line(axes[1], history.d_real, "mean $D(x)$, real")
         line(axes[1], history.d_fake, "mean $D(G(z))$, fake")
@@ -93,7 +93,7 @@ def plot_gan_history(history, smooth: int | None = None, axes=None):
         line(axes[1], history.d_fake, "mean score, fake")
         axes[1].set_title("Discriminator scores")
     axes[1].set_xlabel("step")
-    axes[1].legend(loc="best", fontsize=8)
+    axes[1].legend(loc="best", fontsize=10)
     plt.tight_layout()
     return axes
 
@@ -112,7 +112,7 @@ def plot_gradient_norms(history, smooth: int | None = None, ax=None):
         ax.semilogy(x[len(x) - len(ys):].numpy(), ys.clamp_min(1e-12).numpy(), label=label)
     ax.set_xlabel("step")
     ax.set_title("Gradient norms")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="best", fontsize=10)
     return ax
 
 

@@ -155,3 +155,10 @@ def test_headline_scores_of_real_images_against_themselves(mnist_root):
     scores = M.headline_scores(test.images[:600], real, floor=2.0)
     assert scores["fid_over_floor"] == pytest.approx(0.0, abs=1e-3)
     assert scores["confident_rate"] > 0.9 and 0.1 <= scores["max_class_share"] < 0.2
+
+
+def test_describe_scores_reads_as_a_sentence_and_names_what_is_missing():
+    line = M.describe_scores({"fid_over_floor": 20.94, "confident_rate": 0.931, "max_class_share": 0.1124})
+    assert line == "FID 20.9 times the floor | confident 93.1% | largest class 11.2%"
+    with pytest.raises(ValueError, match="missing confident_rate, max_class_share"):
+        M.describe_scores({"fid_over_floor": 2.0})

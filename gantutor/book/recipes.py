@@ -47,6 +47,11 @@ COMPARISONS = {
         "shared": CHAPTER_RECIPE,
         "variants": {"batch32": {"batch_size": 32, "step_scale": 4}, "batch16": {"batch_size": 16, "step_scale": 8}},
     },
+    # The small-batch recipe against a discriminator twice as wide (64 and 128 channels), at equal steps.
+    "dcgan-wide-d": {
+        "shared": {**CHAPTER_RECIPE, "batch_size": 32},
+        "variants": {"d32": {"step_scale": 4}, "d64": {"step_scale": 4, "d_width": 64}},
+    },
     # Chapter 2's fully connected GAN (run with --steps 6000, its step count): the chapter's batch of 128 and smaller
     # batches for proportionally more steps, each scored with the last weights (the chapter's samples) and with an
     # average of the generator's weights.
@@ -67,7 +72,8 @@ SNAPSHOTS = 7
 def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, device):
     """One run of a chapter's GAN recipe with ``variant``'s changes (``upsample``; ``spectral_norm``: the
     discriminator spectrally normalised, without batch norm; ``loss``; ``lr`` and ``lr_d``: the generator's and the
-    discriminator's rates; ``batch_size``; ``step_scale``: that many times ``steps``; ``ema``); returns (history,
+    discriminator's rates; ``batch_size``; ``step_scale``: that many times ``steps``; ``ema``; ``d_width``: the discriminator's width, if it
+    differs from the generator's); returns (history,
     last-weights generator)."""
     from ..data import TensorBatches
     from ..gan import train_gan
@@ -92,7 +98,7 @@ def build_networks(settings: dict):
     if settings.get("family") == "mlp":
         return MLPGenerator(latent_dim=100), MLPDiscriminator()
     G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"])
-    D = DCGANDiscriminator(width=settings["width"], batchnorm=not settings.get("spectral_norm", False))
+    D = DCGANDiscriminator(width=settings.get("d_width", settings["width"]), batchnorm=not settings.get("spectral_norm", False))
     return G, (spectral_normalize(D) if settings.get("spectral_norm") else D)
 
 

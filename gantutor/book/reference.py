@@ -114,7 +114,8 @@ def train(model: str, seconds: float, device, log=print):
         return train_flow(G, recipe, train_set, seconds, log)
     if recipe["family"] == "vae":
         return train_vae_recipe(G, recipe, train_set, seconds, log)
-    D = DCGANDiscriminator(width=recipe["width"], num_classes=10 if recipe["conditional"] else None).to(device)
+    D = DCGANDiscriminator(width=recipe.get("d_width", recipe["width"]),
+                           num_classes=10 if recipe["conditional"] else None).to(device)
     tensors = (train_set.images, train_set.labels) if recipe["conditional"] else (train_set.images,)
     budget = time_budget(seconds, log)
     hist = train_gan(G, D, TensorBatches(*tensors, batch_size=recipe["batch_size"], seed=0), steps=MAX_STEPS,
