@@ -476,3 +476,11 @@ def test_recipe_table_refuses_a_run_twice_and_a_variant_without_a_label(tmp_path
     runs, _ = recipes.load_runs("cpu/a.json")
     with pytest.raises(ValueError, match="No label for the variants b32; pass one for each in labels"):
         recipes.summary_table(runs, {"b128": "batch 128"})
+
+
+def test_time_to_quality_scores_against_the_evaluation_chapters_floor(mnist_root):
+    from gantutor.book import bench, reference
+
+    result = bench.time_to_quality(device="cpu", max_seconds=0.5, eval_every=5, n_eval=200, log=lambda *_: None)
+    assert result["floor_fid"] == pytest.approx(reference.real_features_and_floor(200)[1])
+    assert result["trajectory"] and result["trajectory"][-1]["train_seconds"] >= 0.5
