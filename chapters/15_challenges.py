@@ -5,9 +5,9 @@
 # Every source article ends with "future trends and challenges" (未来发展趋势与挑战), but their lists differ. Article
 # 003 names three technical challenges: unstable training (训练稳定性), hard evaluation (评估难度) and dependence on
 # data (数据依赖). The others overlap with it only in part: articles 000 and 004 also name unstable training, and 001
-# and 004 the quality or supply of data; none of them names evaluation. Instead, articles 000, 001 and 002 name the
-# cost of compute, and 001, 002 and 004 add privacy (all three), bias and ethics (001, 004), model design (002), and
-# talent and international competition (004). Article 003 is right about its three. Article 002 also calls the
+# and 004 the quality or supply of data; none of them names evaluation. What they name besides differs from article
+# to article: the cost of compute (000, 001 and 002), privacy (001, 002 and 004), bias and ethics (001 and 004), model
+# design (002), and talent and international competition (004). Article 003 is right about its three. Article 002 also calls the
 # core algorithms "高效、多样、稳定" (efficient, diverse and stable), which this book has measured to be false for GANs: {numref}`chapter %s <ch-gan-variants>` shows mode collapse and {numref}`chapter %s <ch-evaluation>` shows the
 # same recipe's FID varying from seed to seed. This chapter links each challenge to the chapter that measures it,
 # adds the side of privacy the articles leave out — what generated data reveals about its training data — places GANs and VAEs
@@ -209,15 +209,15 @@ plt.tight_layout(); plt.show()
 #
 # **What is the difference between generative and discriminative models?** A discriminative model learns
 # $p(y \mid x)$ and can only classify; a generative model learns $p(x)$ (or $p(x \mid y)$) and can also sample.
-# {doc}`01_what_is_generative_ai` fits both to the same digits and samples from the generative one.
+# The first chapter ({doc}`01_what_is_generative_ai`) fits both to the same digits and samples from the generative one.
 #
 # **What is the difference between a GAN and a VAE?** A GAN trains a generator against a discriminator and has no
-# encoder and no likelihood; a VAE trains an encoder and a decoder on a likelihood bound. {doc}`03_gan_objective`
-# and {doc}`04_vae_objective` derive both objectives; {doc}`09_vae` reports a VAE's test likelihood;
-# {doc}`10_vae_latent` compares samples with precision and recall.
+# encoder and no likelihood; a VAE trains an encoder and a decoder on a likelihood bound. Both objectives are
+# derived ({doc}`03_gan_objective`, {doc}`04_vae_objective`), a VAE's test likelihood is measured ({doc}`09_vae`),
+# and VAE samples are compared with precision and recall ({doc}`10_vae_latent`).
 #
-# **Which GAN variant should I use?** Measure, do not choose by reputation: {doc}`06_gan_variants` compares the losses on
-# toy data over seeds and {doc}`08_variants_mnist` on MNIST. Spectral normalisation and the hinge loss are today's common default for
+# **Which GAN variant should I use?** Measure, do not choose by reputation: the book compares the losses on toy data
+# over seeds ({doc}`06_gan_variants`) and on MNIST ({doc}`08_variants_mnist`). Spectral normalisation and the hinge loss are today's common default for
 # image GANs; the WGAN-GP penalty costs several critic steps per generator step.
 #
 # **How do I know whether GAN training is working?** Losses alone do not say. Watch $D(x)$ and $D(G(z))$, the
