@@ -171,13 +171,13 @@ display(Markdown("| classifier trained on | run | real test accuracy (%) | Lesor
 # of its outputs became training data. The means are averages: where the decoder is unsure whether a stroke
 # continues, the mean is a grey smear, and a classifier that learns digits from smears meets sharp strokes only at
 # test time. The samples commit to one binary image per draw, noisy at the edges but stroke-like, as real digits are
-# (the figure shows both for the same draws). Both columns share one flaw: several of the short-trained model's
+# (the figure shows both for the same draws). Both panels share one flaw: several of the short-trained model's
 # draws do not show the digit their row asks for, because its decoder leans on $z$ as well as on the label, so both
 # training sets carry the same wrong labels. What differs between them is only the blur. Which output is "the VAE's image" is a convention of presentation; for
-# a CAS, or for any use of generated images as data, it changes the answer: by
-# {glue:text}`ch9b_cas_samples:.1f` against {glue:text}`ch9b_cas_means:.1f` % for this short run, and by less for
-# the longer-trained reference ({glue:text}`ch9b_ref_cvae_cas:.1f` against {glue:text}`ch9b_ref_cvae_cas_means:.1f` %),
-# as its higher score on means suggests.
+# a CAS, or for any use of generated images as data, it changes the answer. For this short run the CAS is
+# {glue:text}`ch9b_cas_samples:.1f` % on samples against {glue:text}`ch9b_cas_means:.1f` % on means; for the
+# longer-trained reference the gap is smaller, {glue:text}`ch9b_ref_cvae_cas:.1f` against
+# {glue:text}`ch9b_ref_cvae_cas_means:.1f` %: its means train a far better classifier than the short run's.
 #
 # **What more compute buys.** The convolutional conditional VAE, trained for {glue:text}`ch9b_ref_cvae_steps:,.0f` steps
 # ({glue:text}`ch9b_ref_cvae_minutes:.0f` min), gives {glue:text}`ch9b_ref_cvae_cas:.2f` % on its samples and
