@@ -402,9 +402,9 @@ def test_toy_diffusion_record_holds_every_run_and_matches_a_run_in_this_process(
     assert not net.training and scale == pytest.approx(float(gt.sample_grid(
         toys.POINTS, generator=torch.Generator().manual_seed(0)).std()))
     cell = lambda modes, hq: {"covered": [modes, 0.0], "high_quality": [hq, 0.0]}
-    assert toys.verdict({"flow": {"ring": cell(8, 0.96), "grid": cell(25, 0.91)}}, "flow").startswith("both toys clear the bar")
+    assert toys.verdict({"flow": {"ring": cell(8, 0.96), "grid": cell(25, 0.91)}}, "flow").startswith("both toys clear the bar: every mode")
     short = toys.verdict({"ddpm": {"ring": cell(8, 0.96), "grid": cell(24.7, 0.8)}}, "ddpm")
-    assert short.startswith("short of full coverage") and "book" not in short
+    assert short.startswith("short of the bar (every mode") and "book" not in short
     assert "the grid misses (24.7 of 25 modes and 80.0 % high-quality against 90 %)" in short and "ring misses" not in short
     with pytest.raises(ValueError, match="no 'flow' runs"):
         toys.verdict({"ddpm": {}}, "flow")
