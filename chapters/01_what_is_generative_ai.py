@@ -131,11 +131,11 @@ plt.show()
 # likely modes (模式, the peaks of a distribution) on a circle of radius {glue:text}`ring_radius`, each with standard
 # deviation {glue:text}`ring_std`:
 
-# %% mystnb={"figure": {"caption": "Eight tight clusters, one per mode (red crosses). A good model of this distribution puts samples near all eight\ncentres and almost none between them. Section 1.5 trains a GAN on it.", "name": "fig-ch1-3"}}
+# %% mystnb={"figure": {"caption": "Eight tight clusters, one per mode (red circles around the mode centres). A good model of this distribution puts samples near all eight\ncentres and almost none between them. Section 1.5 trains a GAN on it.", "name": "fig-ch1-3"}}
 ring = gt.sample_ring(P.eval_samples, generator=gen)
 ax = gt.scatter_2d(ring, title="8-Gaussian ring: samples from $p_{data}$")
-ax.scatter(*gt.ring_centers().T.numpy(), marker="x", color="red", label="mode centres")
-ax.legend(loc="upper right", fontsize=8)
+ax.scatter(*gt.ring_centers().T.numpy(), s=220, facecolors="none", edgecolors="red", lw=1.2, label="mode centres")
+ax.legend(loc="upper right", fontsize=10)
 plt.show()
 
 # %% tags=["remove-cell"]
@@ -300,9 +300,10 @@ toy_hist = gt.train_gan(toy_G, toy_D, gt.TensorBatches(ring_data, batch_size=TOY
 glue("toy_steps", P.toy_steps, display=False)
 
 # %% mystnb={"figure": {"caption": "Grey: real samples. Orange: $G$ applied to the same 1,000 noise vectors at four moments of training. At step 0\nthe generator maps noise to a small blob near the origin; as training goes on, the discriminator's feedback pulls\nthe generated points out towards the modes.", "name": "fig-ch1-6"}}
-fig, axes = plt.subplots(1, len(toy_hist.snapshots), figsize=(3.2 * len(toy_hist.snapshots), 3.4),
-                         sharex=True, sharey=True)
-for ax, step, pts in zip(axes, toy_hist.snapshot_steps, toy_hist.snapshots):
+cols = 2
+rows = -(-len(toy_hist.snapshots) // cols)
+fig, axes = plt.subplots(rows, cols, figsize=(7, 3.5 * rows), sharex=True, sharey=True)
+for ax, step, pts in zip(axes.flat, toy_hist.snapshot_steps, toy_hist.snapshots):
     gt.scatter_2d(ring_data[:1000].cpu(), ax=ax, color="lightgray", s=2, alpha=0.5)
     gt.scatter_2d(pts, ax=ax, s=2, alpha=0.5, color="C1", title=f"step {step}")
     ax.set_xlim(-3, 3); ax.set_ylim(-3, 3)

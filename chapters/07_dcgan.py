@@ -207,7 +207,11 @@ floor = M.fid_from_features(real_features, feat.classifier_outputs(floor_set)[0]
 def score(G, precision_recall=True):
     """The book's image metrics of N_EVAL samples of G, with FID also as a multiple of the floor (precision and
     recall only when asked: they cost a nearest-neighbour search over all samples)."""
-    features, logits = feat.classifier_outputs(gt.sample(G, N_EVAL, seed=SEED + 1))
+    return score_images(gt.sample(G, N_EVAL, seed=SEED + 1), precision_recall)
+
+def score_images(images, precision_recall=True):
+    """The scores of score() for given images."""
+    features, logits = feat.classifier_outputs(images)
     fid = M.fid_from_features(real_features, features)
     scores = {"fid": fid, "classes_covered": M.class_coverage(logits)["covered"], "fid_ratio": fid / floor,
               "confident": M.confident_rate(logits), "max_share": M.max_class_share(logits)}
@@ -286,17 +290,21 @@ plt.tight_layout(); plt.show()
 # rows: DCGAN's transposed-convolution generator against resize-convolution, both at batch 128 (three seeds); then,
 # with resize-convolution, batches of 64 and 32; two time-scale learning rates (Heusel et al., 2017: generator
 # 1e-4, discriminator 4e-4); a slower weight average (decay 0.999); and a spectrally normalised discriminator
-# without batch norm, trained with the hinge loss (Miyato et al., 2018). Rows with one seed are a screen, not a
-# verdict. The cell reads the records.
+# without batch norm, trained with the hinge loss (Miyato et al., 2018); last, a discriminator twice as wide (64 and
+# 128 channels), screened at batch 32 for a third of that row's steps, beside a run at the chapter's width (32 and 64
+# channels). Rows with one seed
+# are a screen, not a verdict. The cell reads the records.
 
 # %%
 from gantutor.book import recipes
 
 RECIPE_RECORDS = ("cpu/recipes_dcgan.json", "cpu/recipes_dcgan_rates_seed0.json", "cpu/recipes_dcgan_sn_hinge_seed0.json",
-                  "cpu/recipes_dcgan_batch32_seed0.json", "cpu/recipes_dcgan_batch32_seeds12.json")
+                  "cpu/recipes_dcgan_batch32_seed0.json", "cpu/recipes_dcgan_batch32_seeds12.json",
+                  "cpu/recipes_dcgan_wide_d_seed0.json")
 LABELS = {"transposed": "transposed convolutions, batch 128", "resize": "resize-convolution, batch 128",
           "batch64": "resize, batch 64", "batch32": "resize, batch 32", "ttur": "resize, two time-scale rates",
-          "ema999": "resize, average decay 0.999", "sn-hinge": "resize, spectral norm + hinge loss"}
+          "ema999": "resize, average decay 0.999", "sn-hinge": "resize, spectral norm + hinge loss",
+          "d32": "resize, batch 32, a third of the steps", "d64": "same, discriminator twice as wide"}
 recipe_runs, recipe_records = recipes.load_runs(*RECIPE_RECORDS)
 display(Markdown(recipes.summary_table(recipe_runs, LABELS)))
 for record in recipe_records:
@@ -334,7 +342,11 @@ glue("rc_cost", median_seconds["resize"] / median_seconds["transposed"], display
 # ({glue:text}`rc_ttur_ema_fid_over_floor:.0f`), the slower average ({glue:text}`rc_ema999_ema_fid_over_floor:.0f`
 # with the average, {glue:text}`rc_ema999_last_fid_over_floor:.0f` with the last weights: after a few thousand steps
 # a long average still holds early weights) and spectral normalisation with the hinge loss
-# ({glue:text}`rc_sn_hinge_ema_fid_over_floor:.0f`). Even the best recipe is far from real digits at this
+# ({glue:text}`rc_sn_hinge_ema_fid_over_floor:.0f`). In one seed, the wider discriminator is a mixed result for its cost: it
+# scores {glue:text}`rc_d64_ema_fid_over_floor:.0f` against {glue:text}`rc_d32_ema_fid_over_floor:.0f` times the
+# floor with the average, {glue:text}`rc_d64_last_fid_over_floor:.0f` against
+# {glue:text}`rc_d32_last_fid_over_floor:.0f` with the last weights, and took {glue:text}`rc_d64_ema_seconds:.0f` s
+# against {glue:text}`rc_d32_ema_seconds:.0f` s. Even the best recipe is far from real digits at this
 # budget: the unconditional generator still draws glyphs that are no digit. The end of the chapter shows
 # what a longer run of it reaches.
 #
@@ -449,6 +461,8 @@ for model, (_, record, s) in ref.items():
     glue(f"ref_{model}_ratio", s["fid_ratio"], display=False)
     glue(f"ref_{model}_confident", s["confident"], display=False)
     glue(f"ref_{model}_max_share", s["max_share"], display=False)
+    glue(f"ref_{model}_precision", s["precision"], display=False)
+    glue(f"ref_{model}_recall", s["recall"], display=False)
     gt.book.metric(f"{model}_reference.fid_over_floor", s["fid_ratio"])
     gt.book.metric(f"{model}_reference.confident_rate", s["confident"])
     gt.book.metric(f"{model}_reference.max_class_share", s["max_share"])
@@ -487,6 +501,50 @@ plt.tight_layout(); plt.show()
 # {glue:text}`ref_cdcgan_cas:.2%` on the real test set (the Classification Accuracy Score of the chapter
 # *Applications, measured*). Each record names the command, the device and the time, so a run can be repeated or
 # extended.
+#
+# ### Truncation: fewer odd samples for less variety?
+#
+# A trained generator can also be sampled differently. The **truncation trick** (截断技巧; Brock et al., 2019,
+# BigGAN) draws the noise from a narrower distribution, here $\psi z$ with $z \sim \mathcal N(0, I)$ and
+# $\psi < 1$: samples move towards the centre of the noise space, where the generator has had the most training
+# signal, which is meant to trade variety (recall) for quality (precision). The unconditional reference generator, from the same
+# {glue:text}`n_eval:,.0f` noise vectors scaled by $\psi$:
+
+# %%
+TRUNCATION = (1.0, 0.8, 0.6)
+ref_G = ref["dcgan"][0].eval()
+ref_noise = torch.randn(N_EVAL, ref_G.latent_dim, generator=torch.Generator(device=device).manual_seed(SEED + 1),
+                        device=device)
+with torch.no_grad():
+    truncated = {psi: score_images(ref_G(psi * ref_noise).cpu()) for psi in TRUNCATION[1:]}
+truncated = {1.0: ref["dcgan"][2], **truncated}    # psi = 1: the reference's scores above (the same noise, unscaled)
+display(Markdown("| ψ | FID / floor | confident | largest class | precision | recall |\n|---|---|---|---|---|---|\n" +
+                 "\n".join(f"| {psi:g} | {s['fid_ratio']:.1f}× | {s['confident']:.1%} | {s['max_share']:.1%} | "
+                           f"{s['precision']:.3f} | {s['recall']:.3f} |" for psi, s in truncated.items())))
+
+# %% tags=["remove-cell"]
+low = truncated[TRUNCATION[-1]]
+glue("trunc_psi", TRUNCATION[-1], display=False)
+for key in ("fid_ratio", "confident", "precision", "recall"):
+    glue(f"trunc_{key}", low[key], display=False)
+gap = low["confident"] - truncated[1.0]["confident"]
+glue("trunc_confident_moves", gt.Text("barely moves" if abs(gap) < 0.01 else "rises" if gap > 0 else "falls"),
+     display=False)
+glue("trunc_reading", gt.Text(
+    "it does, so some of them come from the tails" if gap >= 0.01 else
+    "it does not, so truncation does not remove them: typical noise vectors draw them too"), display=False)
+trade = low["precision"] > truncated[1.0]["precision"] and low["recall"] < truncated[1.0]["recall"]
+glue("trunc_trade", gt.Text("trades recall for precision, as intended" if trade else
+                            "does not trade recall for precision here"), display=False)
+
+# %% [markdown]
+# At $\psi$ = {glue:text}`trunc_psi` precision is {glue:text}`trunc_precision:.3f` (against
+# {glue:text}`ref_dcgan_precision:.3f` unscaled) and recall {glue:text}`trunc_recall:.3f` (against
+# {glue:text}`ref_dcgan_recall:.3f`); FID, which counts both, is {glue:text}`trunc_fid_ratio:.1f` times the floor:
+# truncation {glue:text}`trunc_trade`.
+# The confident-class rate {glue:text}`trunc_confident_moves` ({glue:text}`ref_dcgan_confident:.1%` →
+# {glue:text}`trunc_confident:.1%`). If the glyphs that are no digit sat in the tails of the noise distribution,
+# truncation would remove them and that rate would rise: {glue:text}`trunc_reading`.
 
 # %% [markdown]
 # ## Summary
@@ -501,6 +559,9 @@ plt.tight_layout(); plt.show()
 #   transposed one. Spending the same images in batches of 32 instead of 128 improved the resize-convolution
 #   generator further, more than two time-scale rates, a slower average or spectral normalisation; half the images in batches of 32 only
 #   matched batch 128. Measure such choices over seeds at a fixed budget rather than from one grid.
+# * Truncating the noise ($\psi z$, $\psi < 1$) is meant to trade recall for precision at sampling time, without
+#   retraining; precision, recall and the confident-class rate say whether it does and whether it removes the glyphs
+#   that are no digit (here the confident-class rate {glue:text}`trunc_confident_moves`).
 # * A conditional GAN feeds the label to both networks; the classifier agreement rate measures whether the
 #   generator obeys it.
 # * More compute helps, but the unconditional reference run is still far from real digits' scores. The

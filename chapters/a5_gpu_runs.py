@@ -234,17 +234,17 @@ glue("a5_ring_decay_hq", sum(decay) / len(decay), display=False)
 glue("a5_sweep_runs", len(sweep), display=False)
 
 # %% mystnb={"figure": {"caption": "Percentage of high-quality samples (within 3\u03c3 of a mode, 2,500 samples) during training for four of the recipes, one line per seed, from the stored sweep. The step-0 value on the grid is an artefact: an untrained generator puts all samples near the origin, which is one of the 25 modes.", "name": "fig-a5-sweep"}}
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.2), sharey=True, layout="constrained")
 for ax, dist in zip(axes, ("ring", "grid")):
     for c in ("ns-128", "ns-128-decay", "ns-128-b1024-decay", "pac4-128-decay"):
         for i, r in enumerate(runs.get((c, dist), [])):
             st, _, hq = zip(*r["curve"])
             ax.plot(st, [100 * q for q in hq], color=f"C{list(RECIPES).index(c)}", alpha=0.9 if i == 0 else 0.4,
-                    label=c if i == 0 else None)
+                    label=c if i == 0 and dist == "ring" else None)
     ax.set_title(dist); ax.set_xlabel("generator steps"); ax.grid(alpha=0.3)
 axes[0].set_ylabel("high-quality samples (%)")
-axes[0].legend(fontsize=8)
-plt.tight_layout(); plt.show()
+fig.legend(loc="outside lower center", ncol=4, fontsize=10)
+plt.show()
 
 # %% [markdown]
 # A second, longer run took three of the recipes for a planned {glue:text}`a5_long_planned:,.0f` steps, one seed
@@ -279,15 +279,18 @@ glue("a5_long_reached", reached, display=False)
 glue("a5_long_lr", 100 * (planned - reached + 1) / planned, display=False)
 
 # %% mystnb={"figure": {"caption": "The longer runs: high-quality samples during training (one seed each), with PacGAN's best published values dashed. The runs stopped before their planned end, when the run's time limit was reached.", "name": "fig-a5-long"}}
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4), sharey=True)
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.0), sharey=True, layout="constrained")
 for ax, dist in zip(axes, ("ring", "grid")):
     for i, ((config, d), c) in enumerate(sorted(curves.items())):
         if d == dist:
-            ax.plot([p[0] for p in c], [100 * p[2] for p in c], "o-", ms=3, label=config, color=f"C{i // 2}")
-    ax.axhline(95.6 if dist == "ring" else 93.6, color="k", ls="--", lw=1, label="PacGAN, best row")
+            ax.plot([p[0] for p in c], [100 * p[2] for p in c], "o-", ms=3, color=f"C{i // 2}",
+                    label=config if dist == "ring" else None)
+    ax.axhline(95.6 if dist == "ring" else 93.6, color="k", ls="--", lw=1,
+               label="PacGAN, best row" if dist == "ring" else None)
     ax.set_title(dist); ax.set_xlabel("generator steps"); ax.grid(alpha=0.3)
-axes[0].set_ylabel("high-quality samples (%)"); axes[0].legend(fontsize=8)
-plt.tight_layout(); plt.show()
+axes[0].set_ylabel("high-quality samples (%)")
+fig.legend(loc="outside lower center", ncol=4, fontsize=10)
+plt.show()
 
 # %% [markdown]
 # On the grid the longer runs keep improving; on the ring the share of high-quality samples ends higher than at
