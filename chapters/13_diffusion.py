@@ -128,7 +128,8 @@ for t in (1, 10, 100, 500, 999):
     kl = (mean(x0_) - mean(D.predicted_x0(schedule, xt, tt, eps_hat))).pow(2).sum(1) / (2 * var)
     weight = beta ** 2 / (2 * var * (1 - beta) * (1 - ab))
     worst = max(worst, float(((kl - weight * (eps - eps_hat).pow(2).sum(1)) / kl).abs().max()))
-print(f"KL term = weight x squared noise error at t = 1, 10, 100, 500, 999: largest relative difference < 1e-12: {worst < 1e-12}")
+assert worst < 1e-12, f"largest relative difference {worst:.1e}"
+print("KL term = weight × squared noise error at t = 1, 10, 100, 500, 999, to 12 digits")
 
 # %% mystnb={"figure": {"caption": "The weight of each step's noise error in the ELBO (linear schedule, log scale). The simple loss sets it to 1 everywhere: it gives the very noisy steps far more weight than the bound does, which Ho et al. found to improve samples.", "name": "fig-ch13-weights"}}
 t_all = torch.arange(1, 1000)
@@ -169,7 +170,8 @@ for t in (50, 300, 800):
     score, = torch.autograd.grad(log_q.sum(), x_req)
     eps_star = (x_t - ab.sqrt() * D.optimal_denoiser(schedule, x_t, t, train_pts)) / (1 - ab).sqrt()
     worst = max(worst, float((score + eps_star / (1 - ab).sqrt()).abs().max()))
-print(f"autograd score vs -eps*/sqrt(1 - alpha_bar) at t = 50, 300, 800: largest difference < 1e-9: {worst < 1e-9}")
+assert worst < 1e-9, f"largest difference {worst:.1e}"
+print("autograd score = -ε*/√(1 - ᾱ_t) at t = 50, 300, 800, to within 1e-9")
 
 # %% [markdown]
 # ## Sampling: ancestral steps and DDIM
@@ -193,7 +195,8 @@ g = torch.Generator().manual_seed(SEED)
 xt, eps_pred, z = (torch.randn(16, 784, generator=g) for _ in range(3))
 same = all(torch.allclose(D.ddim_step(schedule, eps_pred, t, t - 1, xt, eta=1.0, noise=z),
                           D.ddpm_step(schedule, eps_pred, t, xt, z), atol=1e-5) for t in (999, 500, 10, 1))
-print(f"DDIM with eta = 1 and single steps equals the ancestral step: {same}")
+assert same, "DDIM (eta = 1, single steps) and the ancestral step differ"
+print("DDIM with η = 1 and single steps = the ancestral step at t = 999, 500, 10, 1")
 
 # %% [markdown]
 # ## A 2-D toy: the learned denoiser and the exact one
@@ -253,6 +256,7 @@ for t in levels:
 fig, ax = plt.subplots(figsize=(6, 2.8))
 ax.plot(levels, errors, "o-", label="learned vs exact posterior mean")
 ax.plot(levels, spread, "s--", label="spread of the exact posterior mean")
+ax.set_yscale("log")    # the almost-pure-noise end is far above the rest
 ax.set_xlabel("step t"); ax.set_ylabel("RMS distance / radius"); ax.legend()
 plt.tight_layout()
 plt.show()
@@ -273,7 +277,7 @@ glue("err_mid", errors[levels.index(200)], display=False)
 # training points, DDIM sampling with the exact denoiser reproduces them, while the samples of the trained network
 # (fitted to 50,000 points) spread around the ring, most of them off the training points and off the modes:
 
-# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (crosses: the modes are so narrow that the points of one mode print as one cross; this draw of 32 points left one of the eight modes empty) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread around the ring.", "name": "fig-ch13-memorise"}}
+# %% mystnb={"figure": {"caption": "Left: 32 training points of the ring (open circles: the modes are so narrow that the points of one mode print as one circle; this draw of 32 points left one of the eight modes empty) and 500 DDIM samples (50 steps) of the exact denoiser of those 32 points: every sample sits on a training point. Right: 500 samples of the trained network, spread around the ring.", "name": "fig-ch13-memorise"}}
 few = gt.sample_ring(32, generator=torch.Generator().manual_seed(5)) / scale
 
 
@@ -297,8 +301,8 @@ learned_samples = D.sample_diffusion(net, schedule, 500, (2,), steps=50, seed=SE
 nearest = torch.cdist(exact_samples, few).min(1).values * scale
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.8))
 for ax, pts, title in zip(axes, (exact_samples, learned_samples), ("exact denoiser of 32 points", "trained network")):
-    ax.scatter(*(pts * scale).T, s=4, alpha=0.5)
-    ax.scatter(*(few * scale).T, marker="x", c="k", s=20)
+    ax.scatter(*(few * scale).T, s=90, facecolors="none", edgecolors="k", lw=1, zorder=1)
+    ax.scatter(*(pts * scale).T, s=6, alpha=0.6, zorder=2)
     ax.set_title(title); ax.set_aspect("equal")
 plt.tight_layout()
 plt.show()
@@ -402,10 +406,11 @@ glue("ddpm_steps", P.diffusion_steps, display=False)
 glue("ddpm_batch", P.diffusion_batch, display=False)
 glue("ddpm_train_s", hist.seconds, display=False)
 
-# %% mystnb={"figure": {"caption": "The EMA network's samples for the same 36 of its 64 fixed noises (20 DDIM steps) during training.", "name": "fig-ch13-evolution"}}
-fig, axes = plt.subplots(1, len(hist.snapshots) - 1, figsize=(12, 3.4))
+# %% mystnb={"figure": {"caption": "The EMA network's samples for the same 25 of its 64 fixed noises (20 DDIM steps) during training.", "name": "fig-ch13-evolution"}}
+fig, axes = plt.subplots(1, len(hist.snapshots) - 1, figsize=(9, 3.4))
 for ax, step, snap in zip(axes, hist.snapshot_steps[1:], hist.snapshots[1:]):
-    gt.show_images(snap[:36], nrow=6, ax=ax, title=f"step {step:,}")
+    gt.show_images(snap[:25], nrow=5, ax=ax, title=f"step {step:,}")
+    ax.title.set_fontsize(13)
 plt.tight_layout()
 plt.show()
 
@@ -425,7 +430,7 @@ start = time.perf_counter()
 samples = D.sample_diffusion(ddpm, chain, N, steps=10, eta=1.0, seed=SEED + 1)
 ms_per_image = 1000 * (time.perf_counter() - start) / N
 ddpm_scores = M.headline_scores(samples, real_ref[0], floor)
-print(" | ".join(f"{k} {v:.3f}" for k, v in ddpm_scores.items()) + f" | {ms_per_image:.2f} ms per image")
+print(M.describe_scores(ddpm_scores) + f" | {ms_per_image:.2f} ms per image")
 
 # %% tags=["remove-cell"]
 for k, v in ddpm_scores.items():
