@@ -339,7 +339,8 @@ scores = {"FID / floor": M.fid_from_features(real_features, fake_features) / flo
           "confident-class rate": M.confident_rate(fake_logits),
           "largest class share": M.max_class_share(fake_logits)}
 shares = torch.bincount(fake_logits.argmax(1), minlength=10) / len(samples)
-print({k: round(v, 3) for k, v in scores.items()}, "| real digits: confident", round(M.confident_rate(real_logits), 3))
+print(f"FID {scores['FID / floor']:.1f} times the floor | confident-class rate {scores['confident-class rate']:.1%} "
+      f"(real digits: {M.confident_rate(real_logits):.1%}) | largest class share {scores['largest class share']:.1%}")
 print("share of each digit:", " ".join(f"{d}: {s:.0%}" for d, s in enumerate(shares.tolist())))
 
 # %% tags=["remove-cell"]
@@ -352,6 +353,7 @@ glue("real_confident", M.confident_rate(real_logits), display=False)
 gt.book.metric("mlpgan.fid_over_floor", scores["FID / floor"])
 gt.book.metric("mlpgan.confident_rate", scores["confident-class rate"])
 gt.book.metric("mlpgan.max_class_share", scores["largest class share"])
+gt.book.metric("mlpgan.train_minutes", history.seconds / 60)
 
 # %% [markdown]
 # The classifier is confident about {glue:text}`mlp_confident:.0%` of the generated digits (real test digits:
@@ -413,7 +415,7 @@ glue("rc_time_ratio", recipe_summary["batch32"]["ema"]["seconds"][0] / recipe_su
 gt.plot_gan_history(history)
 plt.show()
 tail = history.tail_means(0.1)
-print("means over the last 10% of steps:", {k: round(v, 3) for k, v in tail.items()})
+print("means over the last 10% of steps: " + ", ".join(f"{k} {v:.3f}" for k, v in tail.items()))
 
 # %% tags=["remove-cell"]
 for key, value in tail.items():
@@ -492,10 +494,10 @@ for loss_name in ("minimax", "non-saturating"):
                                        steps=P.demo_steps, loss=loss_name, lr=LR, betas=BETAS, seed=SEED,
                                        progress="off"))
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.4, 1, 1]})
 for loss_name, (g, h) in demo.items():
     axes[0].semilogy(h.d_fake.clamp_min(1e-8).numpy(), label=f"{loss_name}: mean D(G(z))")
-axes[0].set_xlabel("step"); axes[0].legend(fontsize=8)
+axes[0].set_xlabel("step"); axes[0].legend(fontsize=10)
 axes[0].set_title("discriminator's verdict on fakes (log scale)")
 for ax, (loss_name, (g, h)) in zip(axes[1:], demo.items()):
     gt.show_images(gt.sample(g, 16, seed=SEED), nrow=4, ax=ax, title=f"{loss_name}, step {P.demo_steps}")
