@@ -184,12 +184,15 @@ for ax, (label, fake) in zip(axes, toy_sets.items()):
     pr, fid = toy_scores[label]
     ax.set_title(f"{label}: precision {pr['precision']:.2f}, recall {pr['recall']:.2f}", fontsize=12)
     ax.set_aspect("equal"); ax.legend(loc="center", fontsize=10)
+ax.set_xlim(-3, 3); ax.set_ylim(-3, 3)
+plt.tight_layout(); plt.show()
+
+# %% tags=["remove-cell"]
+for label, (pr, fid) in toy_scores.items():
     key = label.split()[0]
     glue(f"ring_{key}_precision", pr["precision"], display=False)
     glue(f"ring_{key}_recall", pr["recall"], display=False)
     glue(f"ring_{key}_fid", fid, display=False)
-ax.set_xlim(-3, 3); ax.set_ylim(-3, 3)
-plt.tight_layout(); plt.show()
 
 
 # %% [markdown]
@@ -284,7 +287,7 @@ fig, axes = plt.subplots(len(DIALS), 6, figsize=(9, 4.8))
 for row, kind in enumerate(DIALS):
     for col, (level, x) in enumerate(zip(DIALS[kind], damaged[kind])):
         gt.show_images(x[:16], nrow=4, ax=axes[row, col], title=f"{kind} {level}")
-        axes[row, col].title.set_fontsize(10)
+        axes[row, col].title.set_fontsize(11)
 plt.tight_layout(); plt.show()
 
 # %% mystnb={"figure": {"caption": "How each metric reacts to each kind of damage. Top: FID as a multiple of the real-vs-real FID (log scale; 1 = indistinguishable from real). Bottom: precision, recall and the fraction of classes that receive at least 1% of the samples. Precision falls only under *quality* damage (noise, blur); it stays flat when whole classes are missing. Recall falls under both kinds. Class coverage falls with missing classes, and under heavy noise or blur, where the classifier stops recognising digits that a person still reads.", "name": "fig-ch5-damage-curves"}} tags=["hide-input"]
@@ -301,7 +304,7 @@ for col, kind in enumerate(DIALS):
     if kind == "classes kept":
         axes[1, col].invert_xaxis()
 axes[0, 0].set_ylabel("FID / real-vs-real FID"); axes[1, 0].set_ylabel("fraction")
-axes[0, 0].legend(fontsize=10); axes[1, 0].legend(fontsize=10, loc="lower left")
+axes[0, 0].legend(fontsize=10); axes[1, 2].legend(fontsize=10, loc="lower left")   # where no curve runs
 plt.tight_layout(); plt.show()
 
 
@@ -466,6 +469,9 @@ axes[1].set_title("the discriminator's verdict on fakes")
 plt.tight_layout(); plt.show()
 curves = torch.stack(curves)
 final = curves[:, -1]
+print("final FID per seed:", ", ".join(f"{v:.2f}" for v in final.tolist()))
+
+# %% tags=["remove-cell"]
 late = curves[:, len(steps) // 2:]
 glue("track_floor", track_floor, display=False)
 glue("final_fid_mean", final.mean().item(), display=False)
@@ -474,7 +480,6 @@ glue("final_fid_min", final.min().item(), display=False)
 glue("final_fid_max", final.max().item(), display=False)
 glue("within_run_spread", (late.std(1) / late.mean(1)).mean().item() * 100, display=False)
 glue("end_d_fake", torch.tensor([h.tail_means(0.1)["d_fake"] for _, h in runs]).mean().item(), display=False)
-print("final FID per seed:", [round(v, 2) for v in final.tolist()])
 
 # %% [markdown]
 # After {glue:text}`eval_gan_steps:,.0f` steps the final FID is {glue:text}`final_fid_mean:.1f` ±
