@@ -51,6 +51,17 @@ def test_headline_metrics_are_glued_and_collected_into_the_run_record():
         book.metric("cvae.cas", 93.0)
 
 
+def test_a_page_that_only_reads_records_says_so_in_its_run_record(tmp_path):
+    reading, training = (tmp_path / f"{name}.ipynb" for name in ("reading", "training"))
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from gantutor import book\nbook.reads_records()")]), reading)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), training)
+    for path in (reading, training):
+        notebooks.execute(path, "smoke", timeout=120)
+    assert json.loads(reading.read_text())["metadata"]["gantutor"]["reads_records"] is True
+    assert "reads_records" not in json.loads(training.read_text())["metadata"]["gantutor"]
+
+
 def test_stored_metrics_reads_another_chapters_run_record(tmp_path):
     import nbformat
 

@@ -106,7 +106,8 @@ class ExecutionStatus(Directive):
             else:
                 v = meta.get("versions", {})
                 total += meta.get("seconds", 0.0)
-                cells = [title, meta.get("profile", ""), meta.get("device", ""), f"{meta.get('seconds', 0):.0f} s",
+                device = meta.get("device", "") + (" (reads stored records)" if meta.get("reads_records") else "")
+                cells = [title, meta.get("profile", ""), device, f"{meta.get('seconds', 0):.0f} s",
                          meta.get("executed", ""), v.get("torch", ""), v.get("gantutor", "")]
             tbody += _row(cells[:4] if short else cells)
         if short:

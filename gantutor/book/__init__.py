@@ -131,6 +131,18 @@ def metric(name: str, value: float) -> str:
     return key
 
 
+#: The glue key by which a page says it trains nothing and only reads stored records.
+RECORDS_ONLY_KEY = "run__reads_records"
+
+
+def reads_records() -> None:
+    """Mark this page as one that trains nothing and only reads stored records (made on the devices they name), so
+    that its run record, and the status table built from it, say so beside the device the page itself ran on."""
+    from myst_nb import glue
+
+    glue(RECORDS_ONLY_KEY, True, display=False)
+
+
 def metric_name(key: str) -> str:
     """``metric__dcgan__fid_over_floor`` → ``dcgan.fid_over_floor``."""
     model, measure = key.removeprefix(METRIC_PREFIX).split("__")

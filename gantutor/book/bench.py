@@ -550,12 +550,12 @@ def time_to_quality(*, device=None, target: float = 3.0, max_seconds: float = 60
     from ..metrics import fid_from_features
     from ..profile import get_device
     from ..gan import StopTraining, sample, train_gan
-    from .reference import real_features_and_floor
+    from . import reference
 
     device = torch.device(device) if device is not None else get_device()
     train = load_images("mnist", device=device)
-    n = min(n_eval, 10_000)
-    real_f, floor = real_features_and_floor(n)      # the evaluation chapter's protocol, as every chapter uses it
+    n = min(n_eval, reference.EVAL_SAMPLES)
+    real_f, floor = reference.real_features_and_floor(n)      # the evaluation chapter's protocol, as every chapter uses it
     G, D = build("dcgan", device)
     trajectory = []
     clock = {"eval": 0.0, "start": time.perf_counter()}

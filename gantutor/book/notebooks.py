@@ -88,6 +88,14 @@ def recorded_metrics(nb) -> dict[str, float]:
     return found
 
 
+def reads_records(nb) -> bool:
+    """Whether a run called :func:`gantutor.book.reads_records` (the page trains nothing, it reads records)."""
+    from .. import book
+
+    return any(out.get("metadata", {}).get("scrapbook", {}).get("name") == book.RECORDS_ONLY_KEY
+               for cell in nb.cells for out in cell.get("outputs", []))
+
+
 def execute(path: Path, profile: str, timeout: int = 1800, out: Path | None = None) -> float:
     """Execute ``path`` under ``profile`` and write it with its outputs to ``out`` (default: in place); return the
     wall time in seconds."""
@@ -119,6 +127,8 @@ def execute(path: Path, profile: str, timeout: int = 1800, out: Path | None = No
     metrics = recorded_metrics(nb)
     if metrics:
         nb.metadata["gantutor"]["metrics"] = metrics
+    if reads_records(nb):
+        nb.metadata["gantutor"]["reads_records"] = True
     nbformat.write(nb, out or path)
     return seconds
 

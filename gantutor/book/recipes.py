@@ -18,6 +18,9 @@ from pathlib import Path
 
 import torch
 
+from ..metrics import HEADLINE as MEASURES      # the scores every table of image generators shows
+from .reference import EVAL_SAMPLES             # samples scored per run (the evaluation chapter's protocol)
+
 #: Chapter 7's unconditional DCGAN: the settings most comparisons start from.
 CHAPTER_RECIPE = {"width": 32, "batch_size": 128, "lr": 2e-4, "ema": 0.99, "upsample": "resize"}
 #: Chapter 2's fully connected GAN (its learning rate and Adam's betas are train_gan's defaults), with a weight average.
@@ -61,9 +64,6 @@ COMPARISONS = {
                      "batch32": {"batch_size": 32, "step_scale": 4}},
     },
 }
-#: Samples scored per run (the evaluation chapter's protocol).
-EVAL_SAMPLES = 10_000
-MEASURES = ("fid_over_floor", "confident_rate", "max_class_share")
 #: Snapshots of 64 fixed noise vectors, as in the chapter (seeded by the run's seed), so that a run with the chapter's
 #: seed and steps is the chapter's run, step for step.
 SNAPSHOTS = 7
