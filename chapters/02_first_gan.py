@@ -335,24 +335,22 @@ floor_pool = data.images[torch.randperm(len(data), generator=torch.Generator().m
 floor = M.fid_from_features(real_features, feat.classifier_outputs(floor_pool)[0])
 samples = gt.sample(G_avg, len(test), seed=SEED + 1)
 fake_features, fake_logits = feat.classifier_outputs(samples)
-scores = {"FID / floor": M.fid_from_features(real_features, fake_features) / floor,
-          "confident-class rate": M.confident_rate(fake_logits),
-          "largest class share": M.max_class_share(fake_logits)}
+scores = {"fid_over_floor": M.fid_from_features(real_features, fake_features) / floor,
+          "confident_rate": M.confident_rate(fake_logits),
+          "max_class_share": M.max_class_share(fake_logits)}
 shares = torch.bincount(fake_logits.argmax(1), minlength=10) / len(samples)
-print(f"FID {scores['FID / floor']:.1f} times the floor | confident-class rate {scores['confident-class rate']:.1%} "
-      f"(real digits: {M.confident_rate(real_logits):.1%}) | largest class share {scores['largest class share']:.1%}")
+print(M.describe_scores(scores), f"(real test digits: confident {M.confident_rate(real_logits):.1%})")
 print("share of each digit:", " ".join(f"{d}: {s:.0%}" for d, s in enumerate(shares.tolist())))
 
 # %% tags=["remove-cell"]
 glue("n_scored", len(samples), display=False)
-glue("mlp_fid_ratio", scores["FID / floor"], display=False)
-glue("mlp_confident", scores["confident-class rate"], display=False)
-glue("mlp_max_share", scores["largest class share"], display=False)
+glue("mlp_fid_ratio", scores["fid_over_floor"], display=False)
+glue("mlp_confident", scores["confident_rate"], display=False)
+glue("mlp_max_share", scores["max_class_share"], display=False)
 glue("mlp_top_digit", int(shares.argmax()), display=False)
 glue("real_confident", M.confident_rate(real_logits), display=False)
-gt.book.metric("mlpgan.fid_over_floor", scores["FID / floor"])
-gt.book.metric("mlpgan.confident_rate", scores["confident-class rate"])
-gt.book.metric("mlpgan.max_class_share", scores["largest class share"])
+for measure in M.HEADLINE:
+    gt.book.metric(f"mlpgan.{measure}", scores[measure])
 gt.book.metric("mlpgan.train_minutes", history.seconds / 60)
 
 # %% [markdown]
@@ -389,7 +387,7 @@ recipe_summary = recipes.summarise(recipe_runs)
 glue("rc_images", recipe_records[0]["steps"] * recipe_records[0]["shared"]["batch_size"], display=False)
 for variant, by_weights in recipe_summary.items():
     for weights, cell in by_weights.items():
-        for m in ("fid_over_floor", "confident_rate", "max_class_share"):
+        for m in recipes.MEASURES:
             glue(f"rc_{variant}_{weights}_{m}", cell[m][0], display=False)
             glue(f"rc_{variant}_{weights}_{m}_sd", cell[m][1], display=False)
 glue("rc_time_ratio", recipe_summary["batch32"]["ema"]["seconds"][0] / recipe_summary["batch128"]["ema"]["seconds"][0],

@@ -87,12 +87,15 @@ rows = [f"| {k} | {s['fid']:.2f} | {s['ratio']:.0f}× | {s['precision']:.3f} | {
         f"{s['classes_covered']} | {s['seconds']:.0f} |" for k, s in results.items()]
 display(Markdown("| variant | FID | FID / floor | precision | recall | classes ≥ 1% | training (s) |\n"
                  "|---|---|---|---|---|---|---|\n" + "\n".join(rows)))
-best = min(results, key=lambda k: results[k]["fid"])
 
 # %% tags=["remove-cell"]
-glue("ch7b_best", gt.Text(best), display=False)
-glue("ch7b_best_ratio", results[best]["ratio"], display=False)
-glue("ch7b_ns_ratio", results["non-saturating"]["ratio"], display=False)
+best, second = sorted(results, key=lambda k: results[k]["fid"])[:2]
+glue("ch7b_best_sentence", gt.Text(
+    f"the non-saturating baseline itself ({results[best]['ratio']:.0f} times the real-vs-real floor), "
+    f"with {second} next ({results[second]['ratio']:.0f} times)" if best == "non-saturating" else
+    f"{best} ({results[best]['ratio']:.0f} times the real-vs-real floor; the non-saturating baseline: "
+    f"{results['non-saturating']['ratio']:.0f} times)"), display=False)
+glue("ch7b_gap", results[second]["fid"] / results[best]["fid"] - 1, display=False)
 glue("ch7b_wgan_seconds", results["WGAN-GP"]["seconds"], display=False)
 glue("ch7b_ns_seconds", results["non-saturating"]["seconds"], display=False)
 glue("ch7b_n_eval", N_EVAL, display=False)
@@ -106,15 +109,13 @@ for ax, (name, s) in zip(axes.flat, panels.items()):
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
-# On {glue:text}`ch7b_n_eval:,.0f` samples each, the lowest FID belongs to **{glue:text}`ch7b_best`**
-# ({glue:text}`ch7b_best_ratio:.0f` times the real-vs-real floor; the non-saturating baseline:
-# {glue:text}`ch7b_ns_ratio:.0f` times). WGAN-GP took {glue:text}`ch7b_wgan_seconds:.0f` s against
+# On {glue:text}`ch7b_n_eval:,.0f` samples each, the lowest FID belongs to {glue:text}`ch7b_best_sentence`. WGAN-GP took {glue:text}`ch7b_wgan_seconds:.0f` s against
 # {glue:text}`ch7b_ns_seconds:.0f` s for the baseline — its five critic steps and the gradient penalty's second
 # backward pass cost real time, which a comparison at equal steps hides and a comparison at equal time would not.
 #
 # One seed and a short run are a weak basis for a ranking: {numref}`chapter %s <ch-evaluation>` showed that the FID of
-# the same recipe varies from seed to seed by about a tenth of its value, more than the gap between the best row and
-# the baseline here. Read the table as what each variant does in this budget, and
+# the same recipe varies from seed to seed by about a tenth of its value, and the two lowest rows here are
+# {glue:text}`ch7b_gap:.1%` apart. Read the table as what each variant does in this budget, and
 # re-run it with `GANTUTOR_PROFILE=gpu` (longer training) before concluding more. What the run does show is
 # that every variant trains from the same registry and loop with no other change — the loss is one line of the
 # training step, not a different program — and that at this budget none of them is good yet: the strokes are

@@ -67,15 +67,16 @@ for name in DATA:
     fit(m, name, P.vae_short_steps, desc=f"2-D VAE {name}")
     two_d[name] = m
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 5))
+fig, axes = plt.subplots(1, 2, figsize=(9.4, 5.6), layout="constrained")
 for ax, name in zip(axes, DATA):
     test = DATA[name][1]
     mu = V.encode_means(two_d[name], V.to_unit(test.images[:5000]))
     sc = ax.scatter(mu[:, 0], mu[:, 1], c=test.labels[:5000].cpu(), cmap="tab10", s=3, alpha=0.6)
     handles = [plt.Line2D([], [], marker="o", ls="", color=sc.cmap(sc.norm(c))) for c in range(10)]
-    ax.legend(handles, test.classes, fontsize=10, markerscale=1.2, loc="upper right")
-    ax.set_title(f"{name}: posterior means of 5000 test images"); ax.set_xlabel("$z_1$"); ax.set_ylabel("$z_2$")
-plt.tight_layout(); plt.show()
+    ax.legend(handles, test.classes, fontsize=10, markerscale=1.2, ncol=3, loc="upper center",
+              bbox_to_anchor=(0.5, -0.13))                 # below the axes, off the clusters
+    ax.set_title(f"{name}: means of 5000 test images", fontsize=12); ax.set_xlabel("$z_1$"); ax.set_ylabel("$z_2$")
+plt.show()
 
 # %% [markdown]
 # Decoding a regular grid of latent points shows the **manifold** the decoder has learnt. The grid is laid out in
@@ -87,10 +88,11 @@ n = 15
 q = torch.linspace(0.03, 0.97, n)
 coords = torch.distributions.Normal(0.0, 1.0).icdf(q)
 zz = torch.stack(torch.meshgrid(coords, coords.flip(0), indexing="xy"), -1).reshape(-1, 2)
-fig, axes = plt.subplots(1, 2, figsize=(12, 6.2))
+fig, axes = plt.subplots(1, 2, figsize=(9.4, 5.2))
 for ax, name in zip(axes, DATA):
     gt.show_images(V.sample_vae(two_d[name], len(zz), z=zz) * 2 - 1, nrow=n, ax=ax,
-                   title=f"{name}: decoder means on a 15×15 grid of prior quantiles")
+                   title=f"{name}: a 15×15 grid of prior quantiles")
+    ax.title.set_fontsize(12)
 plt.tight_layout(); plt.show()
 
 # %% [markdown]
@@ -139,7 +141,7 @@ for beta in BETAS:
     sweep[beta] = {"model": m, "recon": ev["recon"], "kl": ev["kl"], "elbo": ev["bound"],
                    "active": V.active_units(m, x_test)[0], "kl_dims": V.vae_terms(m, x_test)["kl_dims"].mean(0).detach().cpu()}
 
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+fig, axes = plt.subplots(1, 2, figsize=(9.4, 3.8))
 axes[0].plot([sweep[b]["kl"] for b in BETAS], [sweep[b]["recon"] for b in BETAS], "o-")
 for b in BETAS:
     axes[0].annotate(f"β={b:g}", (sweep[b]["kl"], sweep[b]["recon"]), textcoords="offset points", xytext=(5, 5))
@@ -166,7 +168,7 @@ for b in BETAS:
     glue(f"ch9_b{key}_active", sweep[b]["active"], display=False)
 
 # %% mystnb={"figure": {"caption": "Prior samples for each \u03b2 (same noise). Small \u03b2: detailed but more often malformed, because the codes do not fill the prior and prior draws land between them; large \u03b2: smooth, blurry digits, and at \u03b2 = 8, with one dimension active, the draws decode to a few blurred shapes, mostly 8- and 9-like.", "name": "fig-ch9-beta-samples"}}
-fig, axes = plt.subplots(1, len(BETAS), figsize=(2.5 * len(BETAS), 2.9))
+fig, axes = plt.subplots(1, len(BETAS), figsize=(1.9 * len(BETAS), 2.3))
 for ax, b in zip(axes, BETAS):
     gt.show_images(V.sample_vae(sweep[b]["model"], 16, seed=SEED) * 2 - 1, nrow=4, ax=ax)
     ax.set_title(f"β = {b:g}", fontsize=14)
@@ -270,7 +272,7 @@ for name in DATA:
     s = V.sample_vae(m, n_check, seed=SEED, labels=asked)
     label_acc[name] = float((feat.classifier_outputs(s * 2 - 1, name)[1].argmax(1) == asked).float().mean())
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 7.2))
+fig, axes = plt.subplots(1, 2, figsize=(9.4, 5.8))
 z = torch.randn(8, 16, generator=torch.Generator().manual_seed(SEED + 3))
 for ax, name in zip(axes, DATA):
     rows = [V.sample_vae(cvae[name], 8, z=z, labels=torch.full((8,), c)) for c in range(10)]

@@ -115,16 +115,19 @@ ref_images = {"reference conditional VAE, samples":
               reference.draw(ref_cvae, ref_cvae_record["recipe"], 60, seed=1, labels=show_labels, bernoulli=True),
               "reference conditional DCGAN": reference.draw(ref_cdcgan, ref_cdcgan_record["recipe"], 60, seed=1,
                                                             labels=show_labels)}
+ref_cas = {"cvae": ref_cvae_record["metrics"]["cvae_reference.cas"],             # the records' CAS, as fractions
+           "cvae_means": ref_cvae_record["metrics"]["cvae_reference.cas_means"],
+           "cdcgan": ref_cdcgan_record["metrics"]["cdcgan_reference.cas"]}
 for name, (_, record) in refs.items():
-    print(f"{record['command']}: {record['steps']} steps, {record['train_seconds'] / 60:.0f} min, "
-          f"weights {record['weights']} (sha256 checked)")
+    print(f"reference {name}: {record['steps']:,} steps in {record['train_seconds'] / 60:.0f} min on {record['device']}, "
+          f"record results/cpu/reference_{name}.json\n  made by: {record['command']}")
 
 # %% mystnb={"figure": {"caption": "Training images for the classifiers, six per class (one class per row): real MNIST; the decoder means of this chapter's conditional VAE and binary samples drawn from the same means; samples of the two reference runs.", "name": "fig-ch9b-cas-samples"}} tags=["hide-input"]
 panels = {"real MNIST": sets["real MNIST"], "MLP CVAE, means": sets["conditional VAE, decoder means"],
           "MLP CVAE, samples": sets["conditional VAE, samples"],
           "conv. CVAE (ref.), samples": (ref_images["reference conditional VAE, samples"], show_labels),
           "cond. DCGAN (ref.)": (ref_images["reference conditional DCGAN"], show_labels)}
-fig, axes = plt.subplots(1, len(panels), figsize=(10, 4.2))
+fig, axes = plt.subplots(1, len(panels), figsize=(9.4, 4.3))
 for ax, (name, (x, y)) in zip(axes, panels.items()):
     order = torch.cat([torch.nonzero(y.cpu() == c)[:6, 0] for c in range(10)])
     gt.show_images(x.cpu()[order], nrow=6, ax=ax, title=name.replace(", ", ",\n"))
@@ -132,9 +135,6 @@ for ax, (name, (x, y)) in zip(axes, panels.items()):
 plt.tight_layout(); plt.show()
 
 # %% tags=["remove-cell"]
-ref_cas = {"cvae": ref_cvae_record["metrics"]["cvae_reference.cas"],
-           "cvae_means": ref_cvae_record["metrics"]["cvae_reference.cas_means"],
-           "cdcgan": ref_cdcgan_record["metrics"]["cdcgan_reference.cas"]}
 glue("ch9b_cas_n", n, display=False)
 glue("ch9b_cas_epochs", P.cas_epochs, display=False)
 glue("ch9b_vae_steps", h_vae.steps, display=False)
@@ -225,7 +225,7 @@ for mine, rec in zip(cell, recorded):
     name = rec["source"] + (f" x{rec['ratio']}" if rec["ratio"] else "")
     print(f"{name:>10}: this run {mine['accuracy']:6.2f} %, record {rec['accuracy']:6.2f} %")
 
-# %% tags=["remove-cell"]
+# %% tags=["hide-input"]
 KINDS = ["real only"] + [f"{s} x{r}" for s in augment.SOURCES for r in record["ratios"]]
 
 
@@ -234,6 +234,11 @@ def cell_stats(n_lab, kind):
     return summary[str(n_lab)][source][ratio or "0"]
 
 
+display(Markdown("| labelled images | " + " | ".join(k.replace(" x", " ×") for k in KINDS) + " |\n|---|" + "---|" * len(KINDS) + "\n" + "\n".join(
+    f"| {n_lab:,} | " + " | ".join("{:.1f} ± {:.1f}".format(*cell_stats(n_lab, k)) for k in KINDS) + " |"
+    for n_lab in record["sizes"])))
+
+# %% tags=["remove-cell"]
 mixtures = [(n_lab, source, r) for n_lab in record["sizes"] for source in augment.SOURCES for r in record["ratios"]]
 words = [augment.verdict(summary, *m) for m in mixtures]
 for word in ("helped", "hurt"):
@@ -243,7 +248,7 @@ glue("ch9b_aug_mixtures", len(mixtures), display=False)
 for r in (record["ratios"][0], record["ratios"][-1]):                # mean change over sizes and sources
     change = [cell_stats(n, f"{s} x{r}")[0] - cell_stats(n, "real only")[0]
               for n in record["sizes"] for s in augment.SOURCES]
-    glue(f"ch9b_aug_change_x{r}", sum(change) / len(change), display=False)
+    glue(f"ch9b_aug_change_x{r}", gt.Text(f"{sum(change) / len(change):+.1f}".replace("-", "\u2212")), display=False)
 glue("ch9b_aug_sizes", gt.Text(", ".join(f"{n:,}" for n in record["sizes"][:-1]) + f" and {record['sizes'][-1]:,}"),
      display=False)
 glue("ch9b_aug_ratios", gt.Text(", ".join(str(r) for r in record["ratios"][:-1]) + f" or {record['ratios'][-1]}"),
@@ -254,11 +259,6 @@ glue("ch9b_aug_vae_steps", record["steps"]["vae"], display=False)
 glue("ch9b_aug_clf_steps", record["steps"]["classifier"], display=False)
 glue("ch9b_aug_classifiers", len(record["runs"]), display=False)
 glue("ch9b_aug_minutes", record["seconds"] / 60, display=False)
-
-# %% tags=["hide-input"]
-display(Markdown("| labelled images | " + " | ".join(k.replace(" x", " ×") for k in KINDS) + " |\n|---|" + "---|" * len(KINDS) + "\n" + "\n".join(
-    f"| {n_lab:,} | " + " | ".join("{:.1f} ± {:.1f}".format(*cell_stats(n_lab, k)) for k in KINDS) + " |"
-    for n_lab in record["sizes"])))
 
 # %% mystnb={"figure": {"caption": "Real test accuracy of classifiers trained on the labelled images alone (grey band: mean \u00b1 sd over the seeds) and with 1, 5 or 50 generated images added per real one (mean \u00b1 sd), one panel per number of labelled images.", "name": "fig-ch9b-augmentation"}} tags=["hide-input"]
 fig, axes = plt.subplots(1, len(record["sizes"]), figsize=(9, 3.4), squeeze=False)
@@ -283,8 +283,8 @@ plt.tight_layout(); plt.show()
 # mixtures, {glue:text}`ch9b_aug_helped` helped, {glue:text}`ch9b_aug_hurt` hurt and
 # {glue:text}`ch9b_aug_unclear` made no clear difference ("helped" or "hurt" only where the difference exceeds twice
 # the larger seed-to-seed standard deviation). Averaged over the three sizes and both generators, one generated image
-# per real one changes the accuracy by {glue:text}`ch9b_aug_change_x1:+.1f` points and fifty by
-# {glue:text}`ch9b_aug_change_x50:+.1f`. A generator trained on the same few images cannot know more than those
+# per real one changes the accuracy by {glue:text}`ch9b_aug_change_x1` points and fifty by
+# {glue:text}`ch9b_aug_change_x50`. A generator trained on the same few images cannot know more than those
 # images; what it can add is variation within what it saw, and here the classifier, which already shifts every image
 # at random, gains less from that variation than it loses to the generator's errors. The more generated images, the
 # more the classifier learns the generator's version of each digit instead of the real one.
@@ -354,7 +354,7 @@ glue("ch9b_reverse", gt.Text(
 
 # %% mystnb={"figure": {"caption": "Left and middle: distributions of the negative ELBO of normal and anomalous test images under a VAE trained on MNIST and on Fashion-MNIST. Right: the ROC curves of both detectors.", "name": "fig-ch9b-ood"}} tags=["hide-input"]
 NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.6))
+fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.6))
 for ax, normal, other in ((axes[0], "mnist", "fashion-mnist"), (axes[1], "fashion-mnist", "mnist")):
     s_in, s_out = scores[normal]
     both = torch.cat([s_in, s_out])

@@ -32,7 +32,6 @@ import time
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import Markdown, display
-from myst_nb import glue
 
 import gantutor as gt
 from gantutor import cyclegan as C
@@ -41,6 +40,9 @@ T0 = time.perf_counter()
 P = gt.get_profile()
 device = gt.get_device()
 print(gt.describe_environment(P, device))
+
+# %% tags=["remove-cell"]
+from myst_nb import glue
 
 # %% [markdown]
 # ## Two domains from disjoint images
@@ -81,7 +83,7 @@ for name, img in (("input", x), ("thicken(input)", C.thicken(x))):
 #
 # * **Identity preservation**: the fixed MNIST classifier ({numref}`chapter %s <ch-evaluation>`, `gt.features`) reads the translated image, and we
 #   count how often it names the digit of the *source* image. Its accuracy on the real images of each domain is the
-#   reference (the table below labels that row "the ceiling"), but not a hard bound: a translation is not a real
+#   reference (the first row of the table below), but not a hard bound: a translation is not a real
 #   image of its target domain. A generator that thickens strokes less than the dilation does, or draws a cleaner
 #   stroke than an unusual real digit has, produces images that the classifier — trained on ordinary MNIST — reads
 #   more easily than real ones, so a translation can score above the real images.
@@ -234,7 +236,7 @@ plt.tight_layout(); plt.show()
 # %%
 (g_ab0, g_ba0, _, _), hist0 = cyclegan(0.0, 0.0)
 plain = scores(translations(g_ab0, g_ba0))
-rows = [f"| real images of the target domain (the ceiling) | {100 * real_acc['B']:.1f} | {100 * real_acc['A']:.1f} | "
+rows = [f"| real images of the target domain (reference) | {100 * real_acc['B']:.1f} | {100 * real_acc['A']:.1f} | "
         f"{100 * real_acc['A']:.1f} | {100 * real_acc['B']:.1f} | real A {real_ink['A']:.3f}, real B {real_ink['B']:.3f} |"]
 for name, s in (("CycleGAN (λ_cyc = 10, λ_id = 5)", full), ("no cycle or identity term", plain)):
     rows.append(f"| {name} | {100 * s['A→B'][0]:.1f} | {100 * s['B→A'][0]:.1f} | {100 * s['A→B→A'][0]:.1f} | "

@@ -120,23 +120,21 @@ print(f"images per second (× tutorial) on {env['device']}"
       f"torch {env['torch']}")
 
 # %% mystnb={"figure": {"caption": "Training throughput of each loop for the three models of the benchmark, measured in the stored run (device and thread count printed above). Higher is better.", "name": "fig-a1-throughput"}}
-fig, ax = plt.subplots(figsize=(10, 3.8))
+fig, ax = plt.subplots(figsize=(9, 3.8))
 width = 0.8 / len(LOOPS)
 for i, lp in enumerate(LOOPS):
     ax.bar([j + i * width for j in range(len(MODELS))], [speed[m][lp]["images_per_s"] for m in MODELS], width,
            label=lp)
 ax.set_xticks([j + 0.4 - width / 2 for j in range(len(MODELS))], MODELS)
 ax.set_ylabel("training images per second")
-ax.legend(fontsize=8, ncol=2)
+ax.legend(fontsize=10, ncol=2)
 plt.tight_layout(); plt.show()
 
-
-# %%
+# %% tags=["remove-cell"]
 def ratio(m, a, b="tutorial"):
     return speed[m][a]["images_per_s"] / speed[m][b]["images_per_s"]
 
 
-# %% tags=["remove-cell"]
 for m, key in (("mlp-gan", "mlp"), ("dcgan", "dcgan"), ("conv-vae", "vae")):
     glue(f"a1_{key}_fast", ratio(m, "gantutor-fast"), display=False)
     glue(f"a1_{key}_plain", ratio(m, "gantutor"), display=False)
@@ -193,11 +191,11 @@ for m in MODELS:
         rows.append(f"| {m} | {name} | " + " | ".join(f"{ag[lp][name]:.3f}" for lp in AGREE) + " |")
 display(Markdown("| model | loss | " + " | ".join(f"`{lp}`" for lp in AGREE) + " |\n|---|---|"
                  + "---|" * len(AGREE) + "\n" + "\n".join(rows)))
+
+# %% tags=["remove-cell"]
 gaps = [abs(result["models"][m]["agreement"][lp][k] - result["models"][m]["agreement"]["tutorial"][k])
         / abs(result["models"][m]["agreement"]["tutorial"][k])
         for m in MODELS for lp in AGREE for k in result["models"][m]["agreement"]["tutorial"]]
-
-# %% tags=["remove-cell"]
 glue("a1_max_gap", 100 * max(gaps), display=False)
 
 # %% [markdown]

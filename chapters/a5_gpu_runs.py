@@ -33,6 +33,7 @@ import gantutor as gt
 
 P = gt.get_profile()
 print(gt.describe_environment(P, gt.get_device()), "(this page only reads records)")
+gt.book.reads_records()
 RECORDS = gt.find_results("gpu")          # results/gpu at the repository root
 bench = json.loads((RECORDS / "bench_h100.json").read_text())
 ttq = json.loads((RECORDS / "ttq_h100.json").read_text())
