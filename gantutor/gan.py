@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from .engine import (Step, StopTraining, check_options, fit, linear_decay, progress_mode, relative_linear_decay,
                      unwrap)
@@ -187,6 +188,69 @@ class GANStep(Step):
         self.fixed_noise = state["fixed_noise"].to(self.device)
 
 
+class InfoGANStep(GANStep):
+    """InfoGAN's step (Chen et al., 2016) with a categorical code: the generator is given noise *and* a code drawn
+    uniformly from ``0 .. K-1`` (its ``num_classes`` inputs, here no labels of the data), and the discriminator's Q
+    head must tell which code made each fake. Both networks also minimise the cross-entropy of that prediction, a
+    lower bound on the mutual information between code and image, weighted by ``info``. An unconditional generator
+    must stretch one connected Gaussian over ten separate digit shapes, and the images it makes in between are not
+    digits; the code lets it keep ten separate pieces. Batches are unlabelled images; sampling draws the codes
+    uniformly."""
+
+    columns = GANStep.columns + ("info_loss",)
+
+    def __init__(self, *args, info: float):
+        super().__init__(*args)
+        self.info, self.codes = info, self.num_classes
+
+    def split_batch(self, batch):
+        return (batch[0] if isinstance(batch, (tuple, list)) else batch), ()
+
+    def step(self) -> torch.Tensor:
+        generator, discriminator, objective = self.generator, self.discriminator, self.objective
+        for _ in range(objective.n_critic):
+            real = self.split_batch(next(self.batches["real"]))[0]
+            n = real.shape[0]
+            z = torch.randn(n, self.latent, device=self.device, generator=self.rng)
+            codes = torch.randint(0, self.codes, (n,), device=self.device, generator=self.rng)
+            fake = generator(z, codes)
+            real_logits = discriminator(real)
+            fake_logits, code_logits = discriminator.forward_with_codes(fake.detach())
+            d_loss = objective.discriminator(real_logits, fake_logits)
+            info_loss = F.cross_entropy(code_logits, codes)
+            self.opt_d.zero_grad(set_to_none=True)
+            (d_loss + self.info * info_loss).backward()
+            self.opt_d.step()
+        discriminator.requires_grad_(False)
+        logits, code_logits = discriminator.forward_with_codes(fake)
+        g_loss = objective.generator(logits)
+        self.opt_g.zero_grad(set_to_none=True)
+        (g_loss + self.info * F.cross_entropy(code_logits, codes)).backward()
+        self.opt_g.step()
+        discriminator.requires_grad_(True)
+        to_prob = torch.sigmoid if objective.probabilistic else (lambda v: v)
+        with torch.no_grad():
+            return torch.stack([d_loss, g_loss, to_prob(real_logits).mean(), to_prob(fake_logits).mean(),
+                                grad_norm(discriminator, self.device), grad_norm(generator, self.device), info_loss])
+
+
+def check_info(info, generator, discriminator, objective) -> None:
+    """InfoGAN's requirements, with what to do when one is not met."""
+    if not (isinstance(info, (int, float)) and info > 0):
+        raise ValueError(f"info is InfoGAN's weight on the code's cross-entropy and must be positive (1.0 is usual), "
+                         f"got {info!r}.")
+    codes = getattr(unwrap(generator), "num_classes", None)
+    if codes is None:
+        raise ValueError("info=... needs a generator with a categorical code input: build it with num_classes=K "
+                         "(e.g. DCGANGenerator(num_classes=10)); the code is drawn at random, not taken from labels.")
+    if getattr(unwrap(discriminator), "codes", None) != codes:
+        raise ValueError(f"info=... needs a discriminator with a Q head for the generator's {codes} codes: build it "
+                         f"with DCGANDiscriminator(codes={codes}).")
+    if objective.gradient_penalty or objective.clip is not None or objective.n_critic != 1:
+        raise ValueError("info=... trains with one discriminator update per step and no gradient penalty or "
+                         "clipping; use the non-saturating, least-squares or hinge loss.")
+
+
 def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps: int,
               loss: str | GANLoss = "non-saturating", lr: float | None = None, betas=None,
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
@@ -194,7 +258,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
               checkpoint: str | Path | None = None, checkpoint_every: int = 0, resume: bool = False,
               on_nonfinite: str = "stop", check_every: int = 50, on_snapshot=None, fast=None,
               compile: bool | str = False, lr_decay: bool = False, ema: float | None = None,
-              graph: bool = False, lr_d: float | None = None) -> GANHistory:
+              graph: bool = False, lr_d: float | None = None, info: float | None = None) -> GANHistory:
     """Train ``generator`` against ``discriminator`` for ``steps`` steps; return the :class:`GANHistory`.
 
     Args:
@@ -222,6 +286,9 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``True``: all of them;
             ``None``: :data:`gantutor.fast.CUDA_DEFAULT` (fused Adam) on CUDA, nothing on the CPU (float32,
             bit-reproducible). ``compile``: also ``torch.compile`` both networks' forward passes.
+        info: train as an InfoGAN with a categorical code (:class:`InfoGANStep`) and this weight on the code's
+            cross-entropy; the generator must take ``num_classes`` codes and the discriminator have a Q head for them
+            (``DCGANDiscriminator(codes=...)``). Batches are unlabelled.
         graph: record the whole step (every discriminator update, the generator update, both optimisers) once as
             a CUDA graph and replay it each step (:mod:`gantutor.graphs`; CUDA only). Training runs the same
             updates on the same batches; only the launches change.
@@ -250,7 +317,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast, lr_d)
     # one rate: the schedule as every earlier run had it; two: each decays from its own first value
     schedule = (linear_decay(lr, steps) if lr_d is None else relative_linear_decay(steps)) if lr_decay else None
-    task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
+    if info is not None:
+        check_info(info, generator, discriminator, objective)
+        task = InfoGANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen,
+                           fixed_noise.to(device), info=float(info))
+    else:
+        task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_nonfinite=on_nonfinite, check_every=check_every,
               on_snapshot=on_snapshot, lr_schedule=schedule, ema=ema,

@@ -265,3 +265,60 @@ def test_lr_decay_is_linear_in_the_step():
     gt.train_gan(G, Fixed(), gt.TensorBatches(torch.zeros(8, 1), batch_size=4), steps=n, loss="hinge",
                  optimizer="sgd", lr=lr, lr_d=5 * lr, lr_decay=True, progress="off", seed=0)
     assert G.b.item() == pytest.approx(lr * (n + 1) / 2)
+
+
+def _info_pair():
+    from gantutor.models.dcgan import DCGANDiscriminator, DCGANGenerator
+    torch.manual_seed(0)
+    return DCGANGenerator(num_classes=10, width=8), DCGANDiscriminator(codes=10, width=8)
+
+
+def test_infogan_trains_on_unlabelled_batches_and_samples_without_labels():
+    G, D = _info_pair()
+    images = torch.rand(512, 1, 28, 28) * 2 - 1
+    hist = gt.train_gan(G, D, gt.TensorBatches(images, batch_size=32, seed=0), steps=150, seed=0, info=1.0,
+                        progress="off")
+    assert math.isfinite(hist.d_loss[-1]) and math.isfinite(hist.g_loss[-1])
+    assert gt.sample(G, 10, seed=0).shape == (10, 1, 28, 28)     # codes drawn by sample(), no labels needed
+
+
+def test_infogan_code_loss_falls():
+    """The Q head and the generator share the code's cross-entropy: it starts near log 10 (a uniform guess) and
+    must fall well below it (the generator makes its code visible in the image)."""
+    from gantutor.gan import InfoGANStep
+    G, D = _info_pair()
+    images = torch.rand(512, 1, 28, 28) * 2 - 1
+    seen = []
+
+    class Recording(InfoGANStep):
+        def step(self):
+            row = super().step()
+            seen.append(row[-1].item())
+            return row
+
+    import gantutor.gan as gan_module
+    original = gan_module.InfoGANStep
+    gan_module.InfoGANStep = Recording
+    try:
+        gt.train_gan(G, D, gt.TensorBatches(images, batch_size=32, seed=0), steps=300, seed=0, info=1.0, lr=1e-3,
+                     progress="off")
+    finally:
+        gan_module.InfoGANStep = original
+    assert abs(seen[0] - math.log(10)) < 0.5
+    assert sum(seen[-25:]) / 25 < 0.5 * math.log(10)
+
+
+def test_infogan_errors_say_what_to_build():
+    from gantutor.models.dcgan import DCGANDiscriminator, DCGANGenerator
+    G, D = _info_pair()
+    batches = gt.TensorBatches(torch.zeros(64, 1, 28, 28), batch_size=32, seed=0)
+    with pytest.raises(ValueError, match="must be positive"):
+        gt.train_gan(G, D, batches, steps=1, info=0)
+    with pytest.raises(ValueError, match=r"DCGANDiscriminator\(codes=10\)"):
+        gt.train_gan(G, DCGANDiscriminator(width=8), batches, steps=1, info=1.0)
+    with pytest.raises(ValueError, match="num_classes=K"):
+        gt.train_gan(DCGANGenerator(width=8), D, batches, steps=1, info=1.0)
+    with pytest.raises(ValueError, match="gradient penalty"):
+        gt.train_gan(G, D, batches, steps=1, info=1.0, loss="wgan-gp")
+    with pytest.raises(ValueError, match="at least 2"):
+        DCGANDiscriminator(codes=1)

@@ -55,6 +55,12 @@ COMPARISONS = {
         "shared": {**CHAPTER_RECIPE, "batch_size": 32},
         "variants": {"d32": {"step_scale": 4}, "d64": {"step_scale": 4, "d_width": 64}},
     },
+    # The small-batch recipe as an InfoGAN (Chen et al., 2016): the generator also gets a categorical code of 10 values
+    # drawn at random (no labels), and the discriminator a head that must recover it (weight 1 on its cross-entropy).
+    "dcgan-info": {
+        "shared": {**CHAPTER_RECIPE, "batch_size": 32},
+        "variants": {"plain": {"step_scale": 4}, "info": {"step_scale": 4, "info": 1.0}},
+    },
     # Chapter 2's fully connected GAN (run with --steps 6000, its step count): the chapter's batch of 128 and smaller
     # batches for proportionally more steps, each scored with the last weights (the chapter's samples) and with an
     # average of the generator's weights.
@@ -73,7 +79,7 @@ def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, 
     """One run of a chapter's GAN recipe with ``variant``'s changes (``upsample``; ``spectral_norm``: the
     discriminator spectrally normalised, without batch norm; ``loss``; ``lr`` and ``lr_d``: the generator's and the
     discriminator's rates; ``batch_size``; ``step_scale``: that many times ``steps``; ``ema``; ``d_width``: the discriminator's width, if it
-    differs from the generator's); returns (history,
+    differs from the generator's); ``info``: InfoGAN's code weight); returns (history,
     last-weights generator)."""
     from ..data import TensorBatches
     from ..gan import train_gan
@@ -86,7 +92,7 @@ def train_one(shared: dict, variant: dict, steps: int, seed: int, train_images, 
     hist = train_gan(G, D, TensorBatches(train_images, batch_size=settings["batch_size"], seed=seed),
                      steps=steps * settings.get("step_scale", 1), fixed_noise=fixed_noise, snapshots=SNAPSHOTS,
                      seed=seed, ema=settings["ema"], lr=settings["lr"], lr_d=settings.get("lr_d"),
-                     loss=settings.get("loss", "non-saturating"), progress="off")
+                     loss=settings.get("loss", "non-saturating"), info=settings.get("info"), progress="off")
     return hist, G
 
 
@@ -97,8 +103,10 @@ def build_networks(settings: dict):
 
     if settings.get("family") == "mlp":
         return MLPGenerator(latent_dim=100), MLPDiscriminator()
-    G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"])
-    D = DCGANDiscriminator(width=settings.get("d_width", settings["width"]), batchnorm=not settings.get("spectral_norm", False))
+    codes = 10 if settings.get("info") else None      # InfoGAN: a 10-valued code in, a head that recovers it
+    G = DCGANGenerator(width=settings["width"], upsample=settings["upsample"], num_classes=codes)
+    D = DCGANDiscriminator(width=settings.get("d_width", settings["width"]),
+                           batchnorm=not settings.get("spectral_norm", False), codes=codes)
     return G, (spectral_normalize(D) if settings.get("spectral_norm") else D)
 
 

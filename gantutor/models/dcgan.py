@@ -98,15 +98,21 @@ class DCGANDiscriminator(nn.Module):
     """Images ``(N, 1, 28, 28)`` → logits ``(N,)``.
 
     Conv(4, stride 2) → ``w × 14 × 14`` → LeakyReLU(0.2) → Conv(4, stride 2) → ``2w × 7 × 7`` → BN, LeakyReLU →
-    Linear → 1. No BatchNorm on the first layer (DCGAN). With ``num_classes`` it is a *projection* discriminator
+    Linear → 1. No BatchNorm on the first layer (DCGAN). With ``codes`` it also has InfoGAN's Q head (Chen et al.,
+    2016): a linear layer on the same features that predicts which of ``codes`` categorical codes the generator was
+    given (:meth:`forward_with_codes`). With ``num_classes`` it is a *projection* discriminator
     (Miyato & Koyama, 2018): the logit is :math:`\\psi(h) + \\langle e_y, h \\rangle` for features :math:`h` and a
     learned class embedding :math:`e_y`. ``batchnorm=False`` drops BatchNorm — needed for the gradient penalty,
     which is defined per sample, and usual with spectral normalisation.
     """
 
-    def __init__(self, width: int = 32, num_classes: int | None = None, batchnorm: bool = True):
+    def __init__(self, width: int = 32, num_classes: int | None = None, batchnorm: bool = True,
+                 codes: int | None = None):
         super().__init__()
-        self.num_classes = num_classes
+        if codes is not None and (not isinstance(codes, int) or codes < 2):
+            raise ValueError(f"codes must be an integer of at least 2 (the size of InfoGAN's categorical code), "
+                             f"got {codes!r}.")
+        self.num_classes, self.codes = num_classes, codes
         self.features = nn.Sequential(
             nn.Conv2d(1, width, 4, 2, 1), nn.LeakyReLU(0.2, True),                                  # 14
             nn.Conv2d(width, 2 * width, 4, 2, 1, bias=not batchnorm),                               # 7
@@ -116,9 +122,16 @@ class DCGANDiscriminator(nn.Module):
         self.out = nn.Linear(2 * width * 7 * 7, 1)
         if num_classes is not None:
             self.embed = nn.Embedding(num_classes, 2 * width * 7 * 7)
+        if codes is not None:                # InfoGAN's Q head: which code made this image?
+            self.code_head = nn.Linear(2 * width * 7 * 7, codes)
         dcgan_init(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        return self.forward_with_codes(x, labels)[0]
+
+    def forward_with_codes(self, x: torch.Tensor, labels: torch.Tensor | None = None):
+        """``(logits (N,), code logits (N, codes))`` from one pass through the features; the code logits are
+        ``None`` unless the discriminator was built with ``codes`` (InfoGAN)."""
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
             raise ValueError(f"Expected images of shape (N, 1, 28, 28), got {tuple(x.shape)}. Reshape flat "
                              f"vectors with x.view(-1, 1, 28, 28).")
@@ -127,7 +140,7 @@ class DCGANDiscriminator(nn.Module):
         if self.num_classes is not None:
             _check_labels(labels, x.shape[0], self.num_classes)
             logit = logit + (self.embed(labels) * h).sum(1)
-        return logit
+        return logit, (self.code_head(h) if self.codes is not None else None)
 
 
 def spectral_normalize(module: nn.Module) -> nn.Module:
