@@ -251,6 +251,14 @@ def check_info(info, generator, discriminator, objective) -> None:
                          "clipping; use the non-saturating, least-squares or hinge loss.")
 
 
+def make_step(info, generator, discriminator, *args):
+    """The engine's step: :class:`InfoGANStep` when ``info`` is set (checked first), else :class:`GANStep`."""
+    if info is None:
+        return GANStep(generator, discriminator, *args)
+    check_info(info, generator, discriminator, args[1])
+    return InfoGANStep(generator, discriminator, *args, info=float(info))
+
+
 def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps: int,
               loss: str | GANLoss = "non-saturating", lr: float | None = None, betas=None,
               fixed_noise: torch.Tensor | None = None, snapshots: int = 0, seed: int | None = None,
@@ -317,12 +325,7 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
     opt_g, opt_d = make_optimizers(generator, discriminator, optimizer, lr, betas, fast, lr_d)
     # one rate: the schedule as every earlier run had it; two: each decays from its own first value
     schedule = (linear_decay(lr, steps) if lr_d is None else relative_linear_decay(steps)) if lr_decay else None
-    if info is not None:
-        check_info(info, generator, discriminator, objective)
-        task = InfoGANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen,
-                           fixed_noise.to(device), info=float(info))
-    else:
-        task = GANStep(generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
+    task = make_step(info, generator, discriminator, batches, objective, opt_g, opt_d, noise_gen, fixed_noise.to(device))
     run = fit(task, steps=steps, snapshots=snapshots, progress=progress, desc=desc, checkpoint=checkpoint,
               checkpoint_every=checkpoint_every, resume=resume, on_nonfinite=on_nonfinite, check_every=check_every,
               on_snapshot=on_snapshot, lr_schedule=schedule, ema=ema,
