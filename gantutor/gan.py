@@ -64,6 +64,8 @@ class GANHistory:
     g_grad_norm: torch.Tensor = field(default_factory=lambda: torch.empty(0))
     #: The EMA of the generator (``train_gan(..., ema=decay)``), an ``AveragedModel``; sample from ``ema.module``.
     ema: nn.Module | None = None
+    #: InfoGAN's code cross-entropy per step (``train_gan(..., info=...)``), else None.
+    info_loss: torch.Tensor | None = None
 
     @property
     def steps(self) -> int:
@@ -203,24 +205,21 @@ class InfoGANStep(GANStep):
         super().__init__(*args)
         self.info, self.codes = info, self.num_classes
 
-    def split_batch(self, batch):
-        return (batch[0] if isinstance(batch, (tuple, list)) else batch), ()
-
-    def step(self) -> torch.Tensor:
+    def step(self) -> torch.Tensor:     # one D update per G update (check_info refuses n_critic > 1)
         generator, discriminator, objective = self.generator, self.discriminator, self.objective
-        for _ in range(objective.n_critic):
-            real = self.split_batch(next(self.batches["real"]))[0]
-            n = real.shape[0]
-            z = torch.randn(n, self.latent, device=self.device, generator=self.rng)
-            codes = torch.randint(0, self.codes, (n,), device=self.device, generator=self.rng)
-            fake = generator(z, codes)
-            real_logits = discriminator(real)
-            fake_logits, code_logits = discriminator.forward_with_codes(fake.detach())
-            d_loss = objective.discriminator(real_logits, fake_logits)
-            info_loss = F.cross_entropy(code_logits, codes)
-            self.opt_d.zero_grad(set_to_none=True)
-            (d_loss + self.info * info_loss).backward()
-            self.opt_d.step()
+        batch = next(self.batches["real"])
+        real = batch[0] if isinstance(batch, (tuple, list)) else batch     # labels, if any, are not used
+        n = real.shape[0]
+        z = torch.randn(n, self.latent, device=self.device, generator=self.rng)
+        codes = torch.randint(0, self.codes, (n,), device=self.device, generator=self.rng)
+        fake = generator(z, codes)
+        real_logits = discriminator(real)
+        fake_logits, code_logits = discriminator.forward_with_codes(fake.detach())
+        d_loss = objective.discriminator(real_logits, fake_logits)
+        info_loss = F.cross_entropy(code_logits, codes)
+        self.opt_d.zero_grad(set_to_none=True)
+        (d_loss + self.info * info_loss).backward()
+        self.opt_d.step()
         discriminator.requires_grad_(False)
         logits, code_logits = discriminator.forward_with_codes(fake)
         g_loss = objective.generator(logits)
@@ -294,9 +293,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
             and cuDNN autotuning on CUDA), or a list of some of those techniques' names; ``True``: all of them;
             ``None``: :data:`gantutor.fast.CUDA_DEFAULT` (fused Adam) on CUDA, nothing on the CPU (float32,
             bit-reproducible). ``compile``: also ``torch.compile`` both networks' forward passes.
-        info: train as an InfoGAN with a categorical code (:class:`InfoGANStep`) and this weight on the code's
-            cross-entropy; the generator must take ``num_classes`` codes and the discriminator have a Q head for them
-            (``DCGANDiscriminator(codes=...)``). Batches are unlabelled.
+        info: train as an InfoGAN (:class:`InfoGANStep`, unlabelled batches) with this weight on the code's
+            cross-entropy (``history.info_loss``); needs ``num_classes`` codes in G and ``codes`` in D.
         graph: record the whole step (every discriminator update, the generator update, both optimisers) once as
             a CUDA graph and replay it each step (:mod:`gantutor.graphs`; CUDA only). Training runs the same
             updates on the same batches; only the launches change.
@@ -338,7 +336,8 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, batches, *, steps:
                       probabilities=objective.probabilistic,
                       optimizer={"optimizer": optimizer, "lr": lr, "lr_d": lr if lr_d is None else lr_d,
                                  "betas": betas if optimizer == "adam" else None, "lr_decay": lr_decay},
-                      d_grad_norm=rec[:, 4].clone(), g_grad_norm=rec[:, 5].clone(), ema=run.ema)
+                      d_grad_norm=rec[:, 4].clone(), g_grad_norm=rec[:, 5].clone(), ema=run.ema,
+                      info_loss=rec[:, 6].clone() if info is not None else None)
 
 
 def sample(generator: nn.Module, n: int, *, seed: int | None = None, labels=None) -> torch.Tensor:
